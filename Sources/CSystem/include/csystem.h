@@ -1,0 +1,9 @@
+// libc headers that Swift's Glibc module does not bring in.
+#include <sys/vfs.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+/// accept4(2) needs _GNU_SOURCE, which Swift's Glibc module is not built with.
+int vtx_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);

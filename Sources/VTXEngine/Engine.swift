@@ -1,0 +1,114 @@
+import VTXConfig
+import VTXLoop
+import VTXSystem
+
+/// All streams of a config: the RAM disk, admission (memory guard, max_streams),
+/// state-change fan-out and shutdown. One per gateway, on the loop's thread.
+public final class Engine {
+    public let loop: EventLoop
+    public private(set) var config: GatewayConfig
+    public let root: HLSRoot
+    public var memoryGuard: MemoryGuard
+    public private(set) var streams: [StreamRuntime] = []
+    var byName: [String: StreamRuntime] = [:]
+    var secrets: [String]
+    /// Refused starts by reason (`vtx_spawn_rejections_total`).
+    public private(set) var rejections: [String: Int] = [:]
+    /// Called on every state change of any stream (SSE, dashboard).
+    public var onStateChange: ((StreamRuntime, StreamPhase, StreamPhase, StreamReason) -> Void)?
+    var shutdownDone: (() -> Void)?
+    var shutdownTimer: LoopTimer?
+
+    public init(loop: EventLoop, config: GatewayConfig) {
+        self.loop = loop
+        self.config = config
+        self.root = HLSRoot(path: config.server.hlsRoot)
+        self.memoryGuard = MemoryGuard(minAvailableMB: config.server.minAvailableMB)
+        self.secrets = VTXConfig.secrets(of: config)
+        for s in config.streams {
+            let runtime = StreamRuntime(config: s, engine: self)
+            streams.append(runtime)
+            byName[s.name] = runtime
+        }
+    }
+
+    public func stream(_ name: String) -> StreamRuntime? { byName[name] }
+
+    /// Masks credentials in anything that leaves the process.
+    public func mask(_ text: String) -> String { CredentialMask.mask(text, secrets: secrets) }
+
+    /// Prepares the RAM disk, clears what a killed predecessor left, starts auto_start streams.
+    public func boot() throws(HLSRoot.PrepareError) {
+        let ramdisk = config.server.ramdisk
+        try root.prepare(mountSizeMB: ramdisk?.mount == true ? ramdisk?.sizeMB : nil)
+        _ = root.killSurvivors(ffmpegBinary: config.server.ffmpegBinary)
+        root.removeStale(keeping: Set(byName.keys))
+        for s in streams { root.removeDirectory(of: s.name) }
+        for s in streams { s.boot() }
+    }
+
+    public var runningCount: Int { streams.reduce(0) { $0 + ($1.pid != nil ? 1 : 0) } }
+
+    struct Refusal {
+        var rejection: StreamRejection
+        var detail: String
+        var outcome: PlaylistOutcome
+    }
+
+    /// nil when `stream` may spawn now; else why not.
+    func admission(for stream: StreamRuntime) -> Refusal? {
+        if shutdownDone != nil {
+            return Refusal(rejection: .maxStreams, detail: "gateway is shutting down",
+                           outcome: .unavailable(status: 503, code: "shutting_down", reason: "gateway is shutting down", retryAfterSec: 5))
+        }
+        let max = config.server.maxStreams
+        let active = streams.reduce(0) { $0 + ($1.process != nil ? 1 : 0) }
+        if max > 0 && active >= max {
+            let detail = "max_streams \(max) reached"
+            return Refusal(rejection: .maxStreams, detail: detail,
+                           outcome: .unavailable(status: 503, code: "max_streams", reason: detail, retryAfterSec: 10))
+        }
+        if case .refused(let reason, let retry) = memoryGuard.check(expectedCostKB: stream.peakRSSKB) {
+            return Refusal(rejection: .memory, detail: reason,
+                           outcome: .unavailable(status: 503, code: "memory_guard", reason: reason, retryAfterSec: retry))
+        }
+        return nil
+    }
+
+    func countRejection(_ r: StreamRejection) { rejections[r.rawValue, default: 0] += 1 }
+
+    func stateChanged(_ s: StreamRuntime, from: StreamPhase, to: StreamPhase, reason: StreamReason) {
+        onStateChange?(s, from, to, reason)
+    }
+
+    func processEnded(_ s: StreamRuntime) {
+        if shutdownDone != nil && streams.allSatisfy({ $0.process == nil }) { finishShutdown() }
+    }
+
+    /// Stops every stream (SIGTERM, SIGKILL after its kill_timeout), removes their
+    /// directories, and calls `done` when no child is left.
+    public func shutdown(done: @escaping () -> Void) {
+        guard shutdownDone == nil else { return }
+        shutdownDone = done
+        for s in streams where s.process != nil || s.phase == .backoff { _ = s.stop() }
+        if streams.allSatisfy({ $0.process == nil }) { finishShutdown(); return }
+        let grace = Int64(streams.map(\.config.killTimeout).max() ?? 3) * 1000 + 500
+        shutdownTimer = LoopTimer(loop) { [unowned self] in
+            for s in self.streams { if let p = s.process { p.signalGroup(SIGKILL) } }
+        }
+        shutdownTimer?.start(afterMs: grace)
+    }
+
+    func finishShutdown() {
+        shutdownTimer?.close()
+        shutdownTimer = nil
+        for s in streams {
+            s.answerWaiters(.unavailable(status: 503, code: "shutting_down", reason: "gateway is shutting down", retryAfterSec: 5))
+            s.close()
+            root.removeDirectory(of: s.name)
+        }
+        let done = shutdownDone
+        shutdownDone = {}
+        done?()
+    }
+}

@@ -1,0 +1,40 @@
+import VTXSystem
+
+/// Decides whether the device can afford one more FFmpeg.
+///
+/// Available memory is the smaller of /proc/meminfo's MemAvailable and the headroom
+/// of our cgroup when it has a limit. A start needs `min_available_mb` plus the
+/// stream's expected cost: the largest VmHWM its FFmpeg reached in earlier runs.
+public struct MemoryGuard {
+    public var minAvailableKB: Int
+    /// Injected for tests; reads procfs/sysfs by default.
+    public var readAvailableKB: () -> Int?
+
+    public init(minAvailableMB: Int, readAvailableKB: @escaping () -> Int? = MemoryGuard.systemAvailableKB) {
+        self.minAvailableKB = minAvailableMB * 1024
+        self.readAvailableKB = readAvailableKB
+    }
+
+    public static func systemAvailableKB() -> Int? {
+        let system = ProcFS.memInfo()?.availableKB
+        let cgroup = ProcFS.cgroupMemory()?.availableKB
+        switch (system, cgroup) {
+        case let (s?, c?): return min(s, c)
+        case let (s?, nil): return s
+        case let (nil, c?): return c
+        default: return nil
+        }
+    }
+
+    public enum Verdict: Equatable {
+        case allowed
+        case refused(reason: String, retryAfterSec: Int)
+    }
+
+    public func check(expectedCostKB: Int) -> Verdict {
+        guard let available = readAvailableKB() else { return .allowed }  // no procfs: cannot judge
+        let needed = minAvailableKB + expectedCostKB
+        if available >= needed { return .allowed }
+        return .refused(reason: "memory guard: \(available / 1024) MB available, \(needed / 1024) MB needed (min_available_mb \(minAvailableKB / 1024) + expected \(expectedCostKB / 1024) MB)", retryAfterSec: 10)
+    }
+}

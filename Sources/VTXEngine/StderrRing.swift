@@ -1,0 +1,60 @@
+/// The last lines FFmpeg wrote to stderr, bounded in lines and bytes.
+///
+/// FFmpeg redraws its progress line with `\r`; a carriage return replaces the line
+/// being built instead of adding one, so progress cannot flood the ring.
+public struct StderrRing {
+    public let maxLines: Int
+    public let maxBytes: Int
+    private(set) var lines: [String] = []
+    private var bytes = 0
+    private var partial: [UInt8] = []
+    /// Longest line kept; the rest of an overlong line is dropped.
+    static let maxLineBytes = 512
+
+    public init(maxLines: Int = 50, maxBytes: Int = 8192) {
+        self.maxLines = maxLines
+        self.maxBytes = maxBytes
+    }
+
+    public mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        for byte in chunk {
+            switch byte {
+            case UInt8(ascii: "\n"): commit()
+            case UInt8(ascii: "\r"): partial.removeAll(keepingCapacity: true)
+            default: if partial.count < StderrRing.maxLineBytes { partial.append(byte) }
+            }
+        }
+    }
+
+    public mutating func append(_ text: String) {
+        var copy = Array(text.utf8)
+        copy.withUnsafeBytes { append($0) }
+    }
+
+    private mutating func commit() {
+        defer { partial.removeAll(keepingCapacity: true) }
+        guard !partial.isEmpty else { return }
+        let line = String(decoding: partial, as: UTF8.self)
+        lines.append(line)
+        bytes += line.utf8.count
+        while lines.count > maxLines || (bytes > maxBytes && lines.count > 1) {
+            bytes -= lines.removeFirst().utf8.count
+        }
+    }
+
+    /// The last `n` complete lines (plus a pending partial line, which is often the
+    /// error FFmpeg printed just before dying without a newline).
+    public func tail(_ n: Int) -> [String] {
+        var all = lines
+        if !partial.isEmpty { all.append(String(decoding: partial, as: UTF8.self)) }
+        return Array(all.suffix(n))
+    }
+
+    public var lastLine: String? { tail(1).first }
+
+    public mutating func reset() {
+        lines = []
+        bytes = 0
+        partial = []
+    }
+}

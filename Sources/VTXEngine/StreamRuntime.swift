@@ -1,0 +1,282 @@
+import VTXConfig
+import VTXLoop
+import VTXSystem
+
+/// The driver of one stream: owns its FFmpeg process, the inotify watch on its
+/// directory, its single timer and the requests waiting for its playlist, and
+/// carries out what its `StreamMachine` decides. Every state change goes through
+/// `perform(_:)`.
+public final class StreamRuntime {
+    public let config: StreamConfig
+    unowned let engine: Engine
+    public private(set) var machine: StreamMachine
+    var process: ChildProcess?
+    var watch: FSWatch?
+    var timer: LoopTimer?
+    public private(set) var stderr = StderrRing()
+
+    struct Waiter {
+        var deadline: Int64
+        var reply: (PlaylistOutcome) -> Void
+    }
+    var waiters: [Waiter] = []
+    /// Last refusal by a guard, answered to the request that caused it.
+    public internal(set) var lastRejection: PlaylistOutcome?
+
+    public internal(set) var bytesServed = 0
+    /// Client address → last request (ms): viewers = addresses seen in the last 10 s.
+    var recentClients: [String: Int64] = [:]
+    /// Largest VmHWM seen for this stream's FFmpeg: its expected cost at the next start.
+    public private(set) var peakRSSKB = 0
+    var lastSampleMs: Int64 = 0
+
+    init(config: StreamConfig, engine: Engine) {
+        self.config = config
+        self.engine = engine
+        let wallOffset = WallClock.nowMs() - MonotonicClock.nowMs()
+        machine = StreamMachine(policy: StreamRuntime.policy(config), wallClockOffsetMs: wallOffset)
+    }
+
+    static func policy(_ c: StreamConfig) -> StreamPolicy {
+        StreamPolicy(
+            idleTimeoutMs: Int64(c.idleTimeout) * 1000, autoStart: c.autoStart,
+            startTimeoutMs: Int64(c.startTimeout) * 1000, stallTimeoutMs: Int64(c.stallTimeout) * 1000,
+            startMinSegments: c.startMinSegments, killTimeoutMs: Int64(c.killTimeout) * 1000,
+            maxAttempts: c.retry.maxAttempts, initialBackoffMs: Int64(c.retry.initialBackoffSec) * 1000,
+            maxBackoffMs: Int64(c.retry.maxBackoffSec) * 1000, resetAfterMs: Int64(c.retry.resetAfterSec) * 1000)
+    }
+
+    public var name: String { config.name }
+    public var phase: StreamPhase { machine.phase }
+    public var pid: Int32? { machine.pid }
+    public var directory: String { engine.root.directory(of: name) }
+    public var playlistPath: String { directory + "/" + config.playlistName }
+    var subject: String { "stream[\(name)]" }
+
+    // MARK: requests
+
+    /// A player asked for the playlist: serve it, start FFmpeg and wait, or refuse.
+    public func requestPlaylist(peer: String, reply: @escaping (PlaylistOutcome) -> Void) {
+        let now = MonotonicClock.nowMs()
+        noteClient(peer, now: now)
+        lastRejection = nil
+        perform(machine.demand(now: now))
+        switch machine.phase {
+        case .running:
+            reply(.ready(path: playlistPath))
+        case .starting, .backoff, .stopping:
+            waiters.append(Waiter(deadline: now + Int64(config.startTimeout) * 1000, reply: reply))
+            armTimer()
+        case .failed:
+            reply(.unavailable(status: 503, code: "stream_failed", reason: failureText, retryAfterSec: nil))
+        case .idle:
+            reply(lastRejection ?? .unavailable(status: 503, code: "unavailable", reason: "stream could not be started", retryAfterSec: 5))
+        }
+    }
+
+    /// A segment (or other file) request: counts as viewing.
+    public func noteAccess(peer: String, bytes: Int) {
+        let now = MonotonicClock.nowMs()
+        machine.accessed(now: now)
+        noteClient(peer, now: now)
+        bytesServed += bytes
+    }
+
+    public func addServedBytes(_ n: Int) { bytesServed += n }
+
+    func noteClient(_ peer: String, now: Int64) {
+        recentClients[peer] = now
+        if recentClients.count > 64 { pruneClients(now) }
+    }
+
+    func pruneClients(_ now: Int64) {
+        recentClients = recentClients.filter { now - $0.value < 10_000 }
+    }
+
+    /// Distinct client addresses in the last 10 s.
+    public var viewers: Int {
+        let now = MonotonicClock.nowMs()
+        return recentClients.values.reduce(0) { $0 + (now - $1 < 10_000 ? 1 : 0) }
+    }
+
+    public var failureText: String {
+        let reason = machine.failureReason?.rawValue ?? "failed"
+        if let message = machine.failureMessage { return engine.mask(reason + ": " + message) }
+        return reason
+    }
+
+    // MARK: operator
+
+    public func start() -> StreamCommandResult { command(machine.operatorStart(now: MonotonicClock.nowMs())) }
+    public func stop() -> StreamCommandResult { command(machine.operatorStop(now: MonotonicClock.nowMs())) }
+    public func restart() -> StreamCommandResult { command(machine.operatorRestart(now: MonotonicClock.nowMs())) }
+
+    func command(_ outcome: StreamCommandOutcome) -> StreamCommandResult {
+        perform(outcome.actions)
+        return outcome.result
+    }
+
+    func boot() { perform(machine.boot(now: MonotonicClock.nowMs())) }
+
+    // MARK: the one executor
+
+    /// Carries out the machine's actions in order, then re-arms the one timer.
+    func perform(_ actions: [StreamAction]) {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .stateChanged(let from, let to, let reason):
+                Log.info(subject, "\(from.rawValue) → \(to.rawValue) (\(reason.rawValue))")
+                engine.stateChanged(self, from: from, to: to, reason: reason)
+            case .spawn:
+                queue.append(contentsOf: spawn())
+            case .terminate(let pid):
+                sampleMemory(pid: pid)
+                signal(pid, SIGTERM)
+            case .kill(let pid):
+                Log.warn(subject, "FFmpeg pid \(pid) ignored SIGTERM for \(config.killTimeout) s: SIGKILL")
+                signal(pid, SIGKILL)
+            case .ready:
+                let path = playlistPath
+                answerWaiters(.ready(path: path))
+            case .abortWaiters(let reason):
+                answerWaiters(abortOutcome(reason))
+            case .cleanDirectory:
+                watch?.close()
+                watch = nil
+                engine.root.removeDirectory(of: name)
+            }
+        }
+        armTimer()
+    }
+
+    func abortOutcome(_ reason: StreamReason) -> PlaylistOutcome {
+        switch reason {
+        case .rejectedMemory, .rejectedMaxStreams:
+            return lastRejection ?? .unavailable(status: 503, code: reason.rawValue, reason: reason.rawValue, retryAfterSec: 10)
+        case .startTimeout:
+            let last = stderr.lastLine.map { ": " + engine.mask($0) } ?? ""
+            return .unavailable(status: 504, code: "start_timeout", reason: "no playlist within \(config.startTimeout) s" + last, retryAfterSec: nil)
+        case .stoppedByOperator:
+            return .unavailable(status: 503, code: "stopped", reason: "stream stopped by operator", retryAfterSec: nil)
+        default:
+            if machine.phase == .failed {
+                return .unavailable(status: 503, code: "stream_failed", reason: failureText, retryAfterSec: nil)
+            }
+            return .unavailable(status: 502, code: reason.rawValue, reason: failureText, retryAfterSec: machine.retryAt.map { Int(max(1, ($0 - MonotonicClock.nowMs() + 999) / 1000)) })
+        }
+    }
+
+    func answerWaiters(_ outcome: PlaylistOutcome) {
+        let pending = waiters
+        waiters = []
+        for waiter in pending { waiter.reply(outcome) }
+    }
+
+    func signal(_ pid: Int32, _ sig: Int32) {
+        if let process, process.pid == pid { process.signalGroup(sig) } else { kill(-pid, sig) }
+    }
+
+    // MARK: spawning
+
+    /// Guards, then `uv_spawn`. Returns what the machine says about the outcome.
+    func spawn() -> [StreamAction] {
+        let now = MonotonicClock.nowMs()
+        if let refusal = engine.admission(for: self) {
+            lastRejection = refusal.outcome
+            engine.countRejection(refusal.rejection)
+            Log.warn(subject, "start refused: \(refusal.detail)")
+            return machine.spawnRejected(refusal.rejection, detail: refusal.detail, now: now)
+        }
+        let rc = engine.root.resetDirectory(of: name)
+        if rc != 0 {
+            return machine.spawnFailed(message: "cannot create \(directory): \(errnoDescription(rc))", now: now)
+        }
+        stderr.reset()
+        let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory)
+        Log.debug(subject, "spawn: " + engine.mask(argv.joined(separator: " ")))
+        let result = ChildProcess.spawn(engine.loop, arguments: argv, onStderr: { [weak self] chunk in
+            self?.stderr.append(chunk)
+        }, onExit: { [weak self] status, sig in
+            self?.exited(status: status, signal: sig)
+        })
+        switch result {
+        case .failure(let error):
+            Log.error(subject, "cannot start \(argv[0]): \(error)")
+            return machine.spawnFailed(message: "\(argv[0]): \(error)", now: now)
+        case .success(let child):
+            process = child
+            engine.root.writePid(child.pid, of: name)
+            do {
+                watch = try FSWatch(engine.loop, path: directory) { [weak self] file in self?.directoryChanged(file) }
+            } catch {
+                Log.warn(subject, "cannot watch \(directory): \(error); relying on the start timeout")
+            }
+            Log.info(subject, "FFmpeg started, pid \(child.pid)")
+            return machine.spawned(pid: child.pid, now: now)
+        }
+    }
+
+    func exited(status: Int64, signal sig: Int32) {
+        guard let child = process else { return }
+        process = nil
+        engine.root.removePid(of: name)
+        let now = MonotonicClock.nowMs()
+        let tail = stderr.tail(StreamHistory.stderrLines).map { engine.mask($0) }
+        Log.info(subject, "FFmpeg pid \(child.pid) exited" + (sig != 0 ? " on signal \(sig)" : " with status \(status)"))
+        perform(machine.exited(pid: child.pid, code: sig == 0 ? Int32(truncatingIfNeeded: status) : nil,
+                               signal: sig == 0 ? nil : sig, stderrTail: tail, now: now))
+        engine.processEnded(self)
+    }
+
+    /// inotify: FFmpeg wrote into the stream directory. Only the playlist matters.
+    func directoryChanged(_ file: String?) {
+        guard let file, file == config.playlistName else { return }
+        let now = MonotonicClock.nowMs()
+        let segments = Playlist.segmentCount(atPath: playlistPath)
+        guard segments > 0 else { return }
+        if now - lastSampleMs > 5_000, let pid { sampleMemory(pid: pid) }
+        perform(machine.playlistChanged(segments: segments, now: now))
+    }
+
+    func sampleMemory(pid: Int32) {
+        lastSampleMs = MonotonicClock.nowMs()
+        if let hwm = ProcFS.statusKB(pid: pid, field: "VmHWM") { peakRSSKB = max(peakRSSKB, hwm) }
+    }
+
+    /// FFmpeg's current RSS in kB (from /proc/PID/status), when running.
+    public var ffmpegRSSKB: Int? { pid.flatMap { ProcFS.statusKB(pid: $0, field: "VmRSS") } }
+
+    // MARK: the one timer
+
+    /// Armed at the machine's next deadline or the earliest waiting request's,
+    /// whichever is sooner; stopped when neither exists, so an idle stream costs
+    /// no wakeups.
+    func armTimer() {
+        var deadline = machine.nextDeadline
+        if let w = waiters.map(\.deadline).min() { deadline = min(deadline ?? w, w) }
+        guard let deadline else { timer?.stop(); return }
+        if timer == nil { timer = LoopTimer(engine.loop) { [unowned self] in self.timerFired() } }
+        timer?.start(afterMs: max(0, deadline - MonotonicClock.nowMs()))
+    }
+
+    func timerFired() {
+        let now = MonotonicClock.nowMs()
+        if waiters.contains(where: { $0.deadline <= now }) {
+            let last = stderr.lastLine.map { ": " + engine.mask($0) } ?? ""
+            let expired = waiters.filter { $0.deadline <= now }
+            waiters.removeAll { $0.deadline <= now }
+            for w in expired {
+                w.reply(.unavailable(status: 504, code: "start_timeout", reason: "no playlist within \(config.startTimeout) s" + last, retryAfterSec: nil))
+            }
+        }
+        perform(machine.timerFired(now: now))
+    }
+
+    func close() {
+        timer?.close()
+        timer = nil
+        watch?.close()
+        watch = nil
+    }
+}

@@ -1,0 +1,1 @@
+// Module VTXHTTP: see the other files here.

@@ -1,0 +1,103 @@
+/// Percent-decodes a raw request path exactly once and rejects every shape
+/// that could escape a route's directory or confuse a file system:
+///
+/// - the path must start with "/";
+/// - invalid escapes (`%`, `%4`, `%zz`) → 400;
+/// - `%2F` / `%2f` (a "/" that was not a separator) → 400 — otherwise
+///   "a%2F..%2Fb" would split differently before and after decoding;
+/// - `\` raw or `%5C` → 400 (a separator on some systems);
+/// - NUL and every other control character, raw or encoded → 400 (NUL
+///   truncates C strings; CR/LF could be reflected into a `Location` header);
+/// - decoded bytes that are not valid UTF-8 → 400;
+/// - any segment equal to `.` or `..` after decoding (so `%2e%2e`, `.%2e`
+///   too) → 400.
+///
+/// Decoding once means `%252e` becomes the literal text `%2e`, which is a
+/// harmless file name, never a dot. The parser calls this before any route
+/// sees the request; it is public so it can be fuzzed on its own.
+///
+/// Segments are the decoded path split on "/" without the leading empty
+/// one: "/hls/a/b.ts" → ["hls","a","b.ts"], "/" → [], "/a/" → ["a",""]
+/// (a trailing empty segment keeps "directory" URLs distinguishable).
+public func decodeRequestPath(_ raw: Substring) -> Result<(path: String, segments: [String]), HTTPParseError> {
+    withUTF8Bytes(raw) { p in decodePathBytes(p) }
+}
+
+func decodePathBytes(_ p: UnsafeBufferPointer<UInt8>) -> Result<(path: String, segments: [String]), HTTPParseError> {
+    guard p.count > 0, p[0] == asciiSlash else { return .failure(.badRequest("path must start with /")) }
+
+    // Fast path: nothing to decode (the common case), so validate in place
+    // and build the String straight from the input bytes (callers pass
+    // valid UTF-8: a Substring's bytes or the parser's ASCII-only target).
+    if !p.contains(asciiPercent) {
+        if let e = validateDecodedPath(p) { return .failure(e) }
+        let path = String(decoding: p, as: UTF8.self)
+        return .success((path, splitPathSegments(path)))
+    }
+
+    var out = [UInt8]()
+    out.reserveCapacity(p.count)
+    var i = 0
+    let n = p.count
+    while i < n {
+        let b = p[i]
+        if b == asciiPercent {
+            guard i + 2 < n, let hi = hexValue(p[i + 1]), let lo = hexValue(p[i + 2]) else {
+                return .failure(.badRequest("invalid percent escape in path"))
+            }
+            let d = hi << 4 | lo
+            if d == asciiSlash { return .failure(.badRequest("encoded slash in path")) }
+            out.append(d)
+            i += 3
+        } else {
+            out.append(b)
+            i += 1
+        }
+    }
+    if let e = out.withUnsafeBufferPointer({ validateDecodedPath($0) }) { return .failure(e) }
+    guard let path = String(validating: out, as: UTF8.self) else {
+        return .failure(.badRequest("invalid UTF-8 in path"))
+    }
+    return .success((path, splitPathSegments(path)))
+}
+
+/// Checks decoded path bytes: no `\`, no control characters, no `.`/`..`
+/// segments. Every "/" here is a real separator (encoded ones were refused).
+func validateDecodedPath(_ p: UnsafeBufferPointer<UInt8>) -> HTTPParseError? {
+    var segStart = 1 // p[0] is the leading "/"
+    var i = 1
+    let n = p.count
+    while i <= n {
+        if i == n || p[i] == asciiSlash {
+            let len = i - segStart
+            if (len == 1 && p[segStart] == asciiDot) || (len == 2 && p[segStart] == asciiDot && p[segStart + 1] == asciiDot) {
+                return .badRequest("dot segment in path")
+            }
+            segStart = i + 1
+        } else {
+            let b = p[i]
+            if b == asciiBackslash { return .badRequest("backslash in path") }
+            if b < 0x20 || b == 0x7F { return .badRequest("control character in path") }
+        }
+        i += 1
+    }
+    return nil
+}
+
+/// Splits a validated path (starting with "/") into its segments.
+func splitPathSegments(_ path: String) -> [String] {
+    let u = path.utf8
+    if u.count == 1 { return [] } // "/"
+    var result: [String] = []
+    var segStart = u.index(after: u.startIndex)
+    var i = segStart
+    while i != u.endIndex {
+        if u[i] == asciiSlash {
+            result.append(String(path[segStart..<i]))
+            segStart = u.index(after: i)
+        }
+        u.formIndex(after: &i)
+    }
+    result.append(String(path[segStart..<u.endIndex]))
+    return result
+}

@@ -1,0 +1,149 @@
+// Request-line parsing: `method SP request-target SP HTTP-version`
+// (RFC 9112 §3), exactly single spaces, no HTAB, nothing after the version.
+
+extension RequestParser {
+    /// Parses the request line `p[start..<end]` into `head`.
+    mutating func parseRequestLine(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> HTTPParseError? {
+        var sp1 = start
+        while sp1 < end && p[sp1] != asciiSP { sp1 += 1 }
+        if sp1 == start { return .badRequest("malformed request line") }
+        var i = start
+        while i < sp1 {
+            if !isTokenByte(p[i]) { return .badRequest("invalid method") }
+            i += 1
+        }
+        if sp1 == end { return .badRequest("missing request target") }
+        var sp2 = sp1 + 1
+        while sp2 < end && p[sp2] != asciiSP { sp2 += 1 }
+        // "GET /" is HTTP/0.9; we do not speak it.
+        if sp2 == end { return .badRequest("missing HTTP version") }
+        if sp2 == sp1 + 1 { return .badRequest("malformed request line") }
+
+        switch parseVersion(p, sp2 + 1, end) {
+        case .malformed: return .badRequest("malformed HTTP version")
+        case .unsupported: return HTTPParseError(status: 505, reason: "HTTP version not supported")
+        case .supported(let v): head.version = v
+        }
+
+        switch classifyMethod(p, start, sp1) {
+        case .supported(let m): head.method = m
+        case .notAllowed: return HTTPParseError(status: 405, reason: "method not allowed")
+        case .unknown: return HTTPParseError(status: 501, reason: "method not implemented")
+        }
+
+        return parseTarget(p, sp1 + 1, sp2)
+    }
+
+    enum VersionParse { case supported(HTTPVersion), unsupported, malformed }
+
+    /// `HTTP/` DIGIT `.` DIGIT, case-sensitive (RFC 9112 §2.3).
+    func parseVersion(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> VersionParse {
+        guard end - start == 8,
+              p[start] == 0x48, p[start + 1] == 0x54, p[start + 2] == 0x54, p[start + 3] == 0x50, // HTTP
+              p[start + 4] == asciiSlash, isDigit(p[start + 5]), p[start + 6] == asciiDot, isDigit(p[start + 7])
+        else { return .malformed }
+        if p[start + 5] == 0x31 { // "1."
+            if p[start + 7] == 0x31 { return .supported(.http11) }
+            if p[start + 7] == 0x30 { return .supported(.http10) }
+        }
+        return .unsupported
+    }
+
+    enum MethodClass { case supported(HTTPMethod), notAllowed, unknown }
+
+    /// Methods are case-sensitive (RFC 9110 §9.1): "get" is an unknown token.
+    func classifyMethod(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> MethodClass {
+        func eq(_ s: StaticString) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard end - start == n else { return false }
+            let l = s.utf8Start
+            for k in 0..<n where p[start + k] != l[k] { return false }
+            return true
+        }
+        switch end - start {
+        case 3:
+            if eq("GET") { return .supported(.GET) }
+            if eq("PUT") { return .notAllowed }
+        case 4:
+            if eq("HEAD") { return .supported(.HEAD) }
+            if eq("POST") { return .supported(.POST) }
+        case 5:
+            if eq("PATCH") || eq("TRACE") { return .notAllowed }
+        case 6:
+            if eq("DELETE") { return .notAllowed }
+        case 7:
+            if eq("OPTIONS") { return .supported(.OPTIONS) }
+            if eq("CONNECT") { return .notAllowed }
+        default: break
+        }
+        return .unknown
+    }
+
+    /// request-target (RFC 9112 §3.2): origin-form, absolute-form (http/https;
+    /// only the path and query are used) or `*` for OPTIONS. Visible ASCII
+    /// only; a fragment is never sent by a conforming client → 400.
+    mutating func parseTarget(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> HTTPParseError? {
+        var i = start
+        while i < end {
+            let b = p[i]
+            if b < 0x21 || b > 0x7E { return .badRequest("invalid character in request target") }
+            if b == asciiHash { return .badRequest("fragment in request target") }
+            i += 1
+        }
+        head.target = makeString(p, start, end)
+
+        if end - start == 1 && p[start] == 0x2A { // "*"
+            guard head.method == .OPTIONS else { return .badRequest("asterisk-form target requires OPTIONS") }
+            head.path = "*"
+            head.segments = []
+            head.query = []
+            return nil
+        }
+
+        let pathStart: Int
+        if p[start] == asciiSlash {
+            pathStart = start
+        } else if let authority = absoluteFormAuthorityStart(p, start, end) {
+            var a = authority
+            while a < end && p[a] != asciiSlash && p[a] != asciiQuestion { a += 1 }
+            if a == authority { return .badRequest("empty authority in request target") }
+            pathStart = a
+        } else {
+            return .badRequest("invalid request target")
+        }
+
+        var q = pathStart
+        while q < end && p[q] != asciiQuestion { q += 1 }
+
+        if q == pathStart {
+            // absolute-form without a path ("http://h" or "http://h?x") means "/".
+            head.path = "/"
+            head.segments = []
+        } else {
+            switch decodePathBytes(UnsafeBufferPointer(rebasing: p[pathStart..<q])) {
+            case .success(let r):
+                head.path = r.path
+                head.segments = r.segments
+            case .failure(let e):
+                return e
+            }
+        }
+
+        if q < end {
+            switch decodeQueryBytes(UnsafeBufferPointer(rebasing: p[(q + 1)..<end])) {
+            case .success(let pairs): head.query = pairs
+            case .failure(let e): return e
+            }
+        } else {
+            head.query = []
+        }
+        return nil
+    }
+
+    /// Offset just past "http://" or "https://" (scheme case-insensitive), or nil.
+    func absoluteFormAuthorityStart(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        if end - start >= 7 && bytesEqualLowercase(p, start, start + 7, "http://") { return start + 7 }
+        if end - start >= 8 && bytesEqualLowercase(p, start, start + 8, "https://") { return start + 8 }
+        return nil
+    }
+}

@@ -1,0 +1,275 @@
+/// Incremental HTTP/1.1 request parser: bytes in, requests out.
+///
+/// The connection reads into one loop-wide buffer and calls `feed`; the
+/// parser copies in only what it must keep (the bytes of requests not yet
+/// returned) and `next()` hands out complete requests one at a time,
+/// in order, so pipelined requests work naturally.
+///
+/// Memory and CPU are bounded per connection:
+/// - each head byte is examined once: the scan position survives between
+///   feeds, so a client trickling one byte at a time costs O(n), not O(n²);
+/// - every limit in `HTTPLimits` trips as soon as the buffered bytes cross
+///   it, not when the head finally completes;
+/// - consumed bytes are dropped, and an empty buffer releases its storage
+///   (`buf = []`), so an idle keep-alive connection holds no buffer.
+///
+/// After an error the parser is dead: it discards its buffer, ignores
+/// further input and returns the same error from every `next()`; the
+/// connection should answer with `error.status` and close.
+///
+/// Precedence (documented because byte-at-a-time and all-at-once feeding
+/// must agree, and they do because everything is decided in byte order):
+/// errors are reported at the byte where they become certain. Within the
+/// request line: syntax (400) → version (505) → method (405/501) → target
+/// (400). Hence the HTTP/2 preface `PRI * HTTP/2.0` gets 505. At the end
+/// of the head: Transfer-Encoding (400 with Content-Length, else 501) →
+/// Content-Length (400) → Host (400) → body size (413).
+public struct RequestParser {
+    public let limits: HTTPLimits
+
+    /// Empty lines tolerated before a request line (RFC 9112 §2.2 asks to
+    /// skip "at least one"; a few covers clients that add CRLF after a body).
+    public static let maxLeadingEmptyLines = 4
+
+    // All offsets below are relative to `readIndex`, so dropping consumed
+    // bytes from the front never invalidates them.
+    var buf: [UInt8] = []
+    /// Start of the first unreturned request in `buf`.
+    var readIndex = 0
+    var scan = HeadScan()
+    var head = PendingHead()
+    /// Offset of the body once the head is complete, -1 while scanning it.
+    var bodyStart = -1
+    var bodyLength = 0
+    var failure: HTTPParseError? = nil
+
+    public init(limits: HTTPLimits = HTTPLimits()) {
+        self.limits = limits
+    }
+
+    /// Bytes held for requests not yet returned (a partial request and/or
+    /// pipelined ones). Connections can use it for backpressure.
+    public var bufferedBytes: Int { buf.count - readIndex }
+
+    /// Capacity of the internal buffer; 0 whenever nothing is buffered.
+    public var bufferCapacity: Int { buf.capacity }
+
+    /// The error the parser stopped on, if any.
+    public var error: HTTPParseError? { failure }
+
+    /// Appends received bytes. Ignored after an error.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, !bytes.isEmpty else { return }
+        if readIndex > 0 { compact() }
+        bytes.withMemoryRebound(to: UInt8.self) { buf.append(contentsOf: $0) }
+    }
+
+    /// Appends received bytes. Ignored after an error.
+    public mutating func feed(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { feed($0) }
+    }
+
+    /// The next complete request, an error, or nil when more bytes are needed.
+    /// After an error, always returns that error again.
+    public mutating func next() -> Result<HTTPRequest, HTTPParseError>? {
+        if let e = failure { return .failure(e) }
+
+        if bodyStart < 0 {
+            switch scanHead() {
+            case .needMore:
+                compact()
+                return nil
+            case .error(let e):
+                return fail(e)
+            case .complete(let start):
+                if let e = finishHead() { return fail(e) }
+                bodyStart = start
+            }
+        }
+
+        let needed = bodyStart + bodyLength
+        if bufferedBytes < needed {
+            compact()
+            // Size the buffer for exactly this body instead of letting
+            // Array double past it (a 64 KiB body must not pin 128 KiB).
+            if buf.capacity < needed { buf.reserveCapacity(needed) }
+            return nil
+        }
+
+        let from = readIndex + bodyStart
+        let body: [UInt8] = bodyLength == 0 ? [] : Array(buf[from..<(from + bodyLength)])
+        var h = PendingHead()
+        swap(&h, &head)
+        let keepAlive: Bool
+        switch h.version {
+        case .http11: keepAlive = !h.connectionClose
+        case .http10: keepAlive = h.connectionKeepAlive && !h.connectionClose
+        }
+        let request = HTTPRequest(method: h.method, version: h.version, target: h.target,
+                                  path: h.path, segments: h.segments, query: h.query,
+                                  headers: h.headers, body: body, keepAlive: keepAlive)
+
+        readIndex = from + bodyLength
+        scan = HeadScan()
+        bodyStart = -1
+        bodyLength = 0
+        if readIndex == buf.count {
+            buf = [] // idle connection: hold no storage
+            readIndex = 0
+        }
+        return .success(request)
+    }
+
+    // MARK: Buffer management
+
+    /// Drops consumed bytes from the front (O(remaining), done at most once
+    /// per feed / per `nil` from `next()`, never once per pipelined request).
+    mutating func compact() {
+        guard readIndex > 0 else { return }
+        if readIndex == buf.count {
+            buf = []
+        } else {
+            buf.removeSubrange(0..<readIndex)
+        }
+        readIndex = 0
+    }
+
+    mutating func fail(_ e: HTTPParseError) -> Result<HTTPRequest, HTTPParseError> {
+        failure = e
+        buf = []
+        readIndex = 0
+        head = PendingHead()
+        return .failure(e)
+    }
+
+    // MARK: Head scanning
+
+    enum HeadScanResult {
+        case needMore
+        case error(HTTPParseError)
+        case complete(bodyStart: Int)
+    }
+
+    /// Resumable scan position through the head.
+    struct HeadScan {
+        /// Next byte to examine.
+        var pos = 0
+        /// Start of the current line.
+        var lineStart = 0
+        /// The previous byte was a CR; the next one must be LF.
+        var pendingCR = false
+        /// Empty lines skipped before the request line.
+        var emptyLines = 0
+        /// Start of the header block, -1 until the request line is done.
+        var headersStart = -1
+        var headerLines = 0
+    }
+
+    /// What has been parsed of the current head so far (lines are parsed as
+    /// soon as they end, so the head is never walked twice).
+    struct PendingHead {
+        var method: HTTPMethod = .GET
+        var version: HTTPVersion = .http11
+        var target = ""
+        var path = ""
+        var segments: [String] = []
+        var query: [(name: String, value: String)] = []
+        var headers = HTTPHeaders()
+        var hostCount = 0
+        var contentLength: Int? = nil
+        /// First Content-Length problem; reported only at the end of the
+        /// head so Transfer-Encoding can take precedence.
+        var contentLengthError: HTTPParseError? = nil
+        var transferEncoding = false
+        var connectionClose = false
+        var connectionKeepAlive = false
+    }
+
+    mutating func scanHead() -> HeadScanResult {
+        // A second reference to the storage (no copy: nothing writes to
+        // `buf` while scanning) lets the loop run on a raw pointer while
+        // `self`'s other fields are updated.
+        let bytes = buf
+        let base = readIndex
+        return bytes.withUnsafeBufferPointer { whole in
+            scanHead(UnsafeBufferPointer(rebasing: whole[base...]))
+        }
+    }
+
+    mutating func scanHead(_ p: UnsafeBufferPointer<UInt8>) -> HeadScanResult {
+        let end = p.count
+        var i = scan.pos
+        while i < end {
+            let b = p[i]
+            // Limits first, so the byte that crosses one is refused even if
+            // it would have completed the line.
+            if scan.headersStart < 0 {
+                if b != asciiCR && b != asciiLF && i - scan.lineStart >= limits.requestLine {
+                    return .error(HTTPParseError(status: 414, reason: "request line too long"))
+                }
+            } else if i - scan.headersStart >= limits.headerBlock {
+                return .error(HTTPParseError(status: 431, reason: "header block too large"))
+            }
+
+            if scan.pendingCR {
+                scan.pendingCR = false
+                guard b == asciiLF else { return .error(.badRequest("bare CR in head")) }
+                scan.pos = i + 1
+                if let r = endOfLine(p, contentEnd: i - 1, next: i + 1) { return r }
+            } else if b == asciiLF {
+                scan.pos = i + 1
+                if let r = endOfLine(p, contentEnd: i, next: i + 1) { return r }
+            } else if b == asciiCR {
+                scan.pendingCR = true
+            } else if isForbiddenHeadControl(b) {
+                return .error(.badRequest("control character in head"))
+            }
+            i += 1
+        }
+        scan.pos = end
+        return .needMore
+    }
+
+    /// A line `[scan.lineStart, contentEnd)` ended; the next starts at `next`.
+    /// Returns nil to keep scanning.
+    mutating func endOfLine(_ p: UnsafeBufferPointer<UInt8>, contentEnd: Int, next: Int) -> HeadScanResult? {
+        let start = scan.lineStart
+        scan.lineStart = next
+        if scan.headersStart < 0 {
+            if contentEnd == start {
+                scan.emptyLines += 1
+                if scan.emptyLines > Self.maxLeadingEmptyLines {
+                    return .error(.badRequest("too many empty lines before request line"))
+                }
+                return nil
+            }
+            if let e = parseRequestLine(p, start, contentEnd) { return .error(e) }
+            scan.headersStart = next
+            return nil
+        }
+        if contentEnd == start { return .complete(bodyStart: next) }
+        scan.headerLines += 1
+        if scan.headerLines > limits.headerCount {
+            return .error(HTTPParseError(status: 431, reason: "too many header fields"))
+        }
+        if let e = parseHeaderLine(p, start, contentEnd) { return .error(e) }
+        return nil
+    }
+
+    /// Whole-head checks that need every header; sets `bodyLength`.
+    mutating func finishHead() -> HTTPParseError? {
+        if head.transferEncoding {
+            if head.contentLength != nil || head.contentLengthError != nil {
+                return .badRequest("Transfer-Encoding with Content-Length")
+            }
+            return HTTPParseError(status: 501, reason: "Transfer-Encoding not supported")
+        }
+        if let e = head.contentLengthError { return e }
+        if head.hostCount > 1 { return .badRequest("multiple Host headers") }
+        if head.version == .http11 && head.hostCount == 0 { return .badRequest("missing Host header") }
+        let length = head.contentLength ?? 0
+        if length > limits.body { return HTTPParseError(status: 413, reason: "body too large") }
+        bodyLength = length
+        return nil
+    }
+}

@@ -1,0 +1,105 @@
+import VTXHTTP
+import VTXSystem
+import VTXLoop
+
+/// Limits of the connection layer (see README, "HTTP server").
+public struct ServerLimits {
+    public var maxConnections = 512
+    /// A request head must be complete this long after its first byte (slowloris → 408).
+    public var headerTimeoutMs: Int64 = 10_000
+    /// An idle keep-alive connection is closed after this.
+    public var keepAliveTimeoutMs: Int64 = 15_000
+    /// A response with output stuck in the socket this long is abandoned.
+    public var sendTimeoutMs: Int64 = 60_000
+    public var parser = HTTPLimits()
+
+    public init() {}
+}
+
+/// Accepts connections, parses requests, answers them in order through a handler.
+/// Knows nothing of routes: `handler` gets each request and a `Responder`.
+public final class HTTPServer {
+    public typealias Handler = (HTTPRequest, Responder) -> Void
+
+    let loop: EventLoop
+    let limits: ServerLimits
+    let serverName: String
+    let handler: Handler
+    var listeners: [TCPListener] = []
+    var connections: Set<ObjectIdentifier> = []
+    var connectionObjects: [ObjectIdentifier: Connection] = [:]
+    var dates = DateCache()
+    var shuttingDown = false
+    var shutdownTimer: LoopTimer?
+
+    /// Called after every response head is queued: (route pattern, status).
+    public var onResponse: ((String, Int) -> Void)?
+
+    public init(loop: EventLoop, limits: ServerLimits = ServerLimits(), serverName: String, handler: @escaping Handler) {
+        self.loop = loop
+        self.limits = limits
+        self.serverName = serverName
+        self.handler = handler
+    }
+
+    /// Binds `host:port` (numeric) and starts accepting. Returns the bound port.
+    @discardableResult
+    public func listen(host: String, port: Int) throws(LoopError) -> Int {
+        let listener = try TCPListener(loop, host: host, port: port)
+        listener.start { [unowned self] fd, peer in self.accepted(fd: fd, peer: peer) }
+        listeners.append(listener)
+        return listener.port
+    }
+
+    public var openConnections: Int { connectionObjects.count }
+
+    func accepted(fd: Int32, peer: String) {
+        if shuttingDown || connectionObjects.count >= limits.maxConnections {
+            // Over the limit: a best-effort 503 straight to the socket, then close.
+            var head = ResponseHead(status: 503, headers: [("Content-Type", "text/plain; charset=utf-8")])
+                .serialize(date: dates.current(), server: serverName, keepAlive: false, contentLength: 21)
+            head += Array("too many connections\n".utf8)
+            _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            closeDescriptor(fd)
+            onResponse?("overload", 503)
+            return
+        }
+        let connection = Connection(server: self, socket: TCPConnection(loop, fd: fd, peer: peer))
+        connectionObjects[ObjectIdentifier(connection)] = connection
+        connection.start()
+    }
+
+    func connectionClosed(_ connection: Connection) {
+        connectionObjects[ObjectIdentifier(connection)] = nil
+        if shuttingDown && connectionObjects.isEmpty { finishShutdown() }
+    }
+
+    var shutdownDone: (() -> Void)?
+
+    /// Stops accepting, closes idle connections, lets in-flight responses finish for up
+    /// to `graceMs`, then closes the rest and calls `done`.
+    public func shutdown(graceMs: Int64 = 1500, done: @escaping () -> Void) {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        shutdownDone = done
+        listeners.forEach { $0.close() }
+        listeners = []
+        for connection in Array(connectionObjects.values) { connection.closeIfIdle() }
+        if connectionObjects.isEmpty { finishShutdown(); return }
+        shutdownTimer = LoopTimer(loop) { [unowned self] in
+            for connection in Array(self.connectionObjects.values) { connection.close() }
+            self.finishShutdown()
+        }
+        shutdownTimer?.start(afterMs: graceMs)
+    }
+
+    func finishShutdown() {
+        shutdownTimer?.close()
+        shutdownTimer = nil
+        let done = shutdownDone
+        shutdownDone = nil
+        done?()
+    }
+
+    func dateHeader() -> String { dates.current() }
+}

@@ -1,0 +1,66 @@
+import VTXHTTP
+import VTXSystem
+import VTXLoop
+
+/// The answer channel of one request. A route may answer at once or later (a playlist
+/// request held until FFmpeg has written segments), or turn it into an open stream (SSE).
+/// Answering twice is ignored; answering after the client left is a no-op.
+public final class Responder {
+    weak var connection: Connection?
+    public let peer: String
+    let isHead: Bool
+    let keepAlive: Bool
+    /// The route pattern that handled the request (bounded label for metrics).
+    public var route = "unmatched"
+    public private(set) var answered = false
+    /// Called once if the client goes away before the answer or while streaming.
+    public var onClose: (() -> Void)?
+
+    init(connection: Connection, peer: String, isHead: Bool, keepAlive: Bool) {
+        self.connection = connection
+        self.peer = peer
+        self.isHead = isHead
+        self.keepAlive = keepAlive
+    }
+
+    public var isOpen: Bool { connection != nil }
+
+    public func send(_ response: Response) {
+        guard !answered else {
+            if case .file(let fd, _, _) = response.body { closeDescriptor(fd) }
+            return
+        }
+        answered = true
+        guard let connection else {
+            if case .file(let fd, _, _) = response.body { closeDescriptor(fd) }
+            return
+        }
+        connection.send(response, for: self)
+    }
+
+    /// Starts a close-delimited stream (Server-Sent Events): the head goes out now,
+    /// then `write` appends chunks until `finish`.
+    public func startStream(status: Int = 200, headers: [(String, String)]) {
+        guard !answered, let connection else { return }
+        answered = true
+        connection.startStream(status: status, headers: headers, for: self)
+    }
+
+    /// Appends to an open stream; false if the client is gone or too far behind
+    /// (more than `limit` bytes queued), in which case the stream is closed.
+    @discardableResult
+    public func write(_ bytes: [UInt8], limit: Int = 64 * 1024) -> Bool {
+        guard let connection else { return false }
+        return connection.streamWrite(bytes, limit: limit)
+    }
+
+    /// Ends a stream (closes the connection).
+    public func finish() { connection?.close() }
+
+    func connectionClosed() {
+        connection = nil
+        let callback = onClose
+        onClose = nil
+        callback?()
+    }
+}

@@ -1,0 +1,82 @@
+/// Small synchronous file operations. The loop may block only on procfs, sysfs and
+/// small tmpfs files (the RAM disk), which is all these are used for.
+public enum Files {
+    /// Reads a whole small file (procfs, sysfs, a playlist on tmpfs). nil when it cannot be opened.
+    public static func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while out.count < limit {
+            let n = chunk.withUnsafeMutableBytes { readDescriptor(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    public static func readString(_ path: String, limit: Int = 1 << 20) -> String? {
+        read(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Writes a small file in one go (pidfiles). Returns false on any error.
+    @discardableResult
+    public static func write(_ path: String, _ text: String, mode: mode_t = 0o644) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { writeDescriptor(fd, $0.baseAddress, $0.count) } == bytes.count
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `mkdir -p`. Returns 0 or the errno of the failing step.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) -> Int32 {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, mode) != 0 && errno != EEXIST { return errno }
+        }
+        return isDirectory(path) ? 0 : ENOTDIR
+    }
+
+    /// Names in a directory, without "." and "..".
+    public static func list(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a directory tree without following symlinks (a symlink planted in a
+    /// stream directory is unlinked, never entered). Used only under `hls_root`.
+    public static func removeTree(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in list(path) { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// Removes everything inside a directory, keeping the directory.
+    public static func emptyDirectory(_ path: String) {
+        for name in list(path) { removeTree(path + "/" + name) }
+    }
+}

@@ -1,0 +1,142 @@
+import VTXEngine
+import VTXServer
+import VTXSystem
+
+/// JSON documents of the API and the event stream.
+extension Gateway {
+    func jsonResponse(_ status: Int, _ w: JSONWriter, headers: [(String, String)] = []) -> Response {
+        Response(status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")] + headers, body: .bytes(w.bytes + [10]))
+    }
+
+    /// `{"error":{"code":"…","message":"…"}}`
+    func jsonError(_ status: Int, _ code: String, _ message: String, headers: [(String, String)] = []) -> Response {
+        var w = JSONWriter()
+        w.beginObject(); w.key("error"); w.beginObject()
+        w.field("code", code); w.field("message", engine.mask(message))
+        w.endObject(); w.endObject()
+        return jsonResponse(status, w, headers: headers)
+    }
+
+    static func seconds(_ ms: Int64) -> Double { Double(ms) / 1000 }
+
+    /// One stream as the API, the events and the dashboard show it.
+    func writeStream(_ s: StreamRuntime, into w: inout JSONWriter, history: Bool) {
+        let now = MonotonicClock.nowMs()
+        let m = s.machine
+        w.beginObject()
+        w.field("name", s.name)
+        w.field("source", engine.mask(s.config.source))
+        w.field("state", m.phase.rawValue)
+        w.field("want", m.want.isUp ? "up" : "down")
+        w.field("reason", m.phaseReason?.rawValue)
+        w.field("pid", m.pid.map(Int.init))
+        w.field("uptime_sec", m.spawnedAtMs.map { Gateway.seconds(now - $0) })
+        w.field("since_last_request_sec", m.lastAccessMs.map { Gateway.seconds(now - $0) })
+        w.field("idle_timeout", s.config.idleTimeout)
+        w.field("auto_start", s.config.autoStart)
+        w.field("next_retry_in_sec", m.retryAt.map { Gateway.seconds(max(0, $0 - now)) })
+        w.field("attempt", m.attempt)
+        w.field("restarts", m.counters.restarts)
+        w.field("starts", m.counters.starts)
+        w.field("failures", m.counters.failures)
+        w.field("failure", m.failureReason == nil ? nil : s.failureText)
+        w.field("viewers", s.viewers)
+        w.field("bytes_served", s.bytesServed)
+        w.field("ffmpeg_rss_kb", s.ffmpegRSSKB)
+        w.field("ffmpeg_peak_rss_kb", s.peakRSSKB)
+        w.field("hls_url", "/hls/\(s.name)/\(s.config.playlistName)")
+        if history {
+            w.key("history")
+            w.beginArray()
+            for e in m.history.entries.reversed() {
+                w.beginObject()
+                w.field("time", e.wallTime)
+                w.field("reason", e.reason.rawValue)
+                w.field("pid", e.pid.map(Int.init))
+                w.field("exit_code", e.exitCode.map(Int.init))
+                w.field("signal", e.signal.map(Int.init))
+                w.field("run_time_sec", e.runTimeMs.map { Gateway.seconds($0) })
+                w.field("attempt", e.attempt)
+                w.field("detail", e.detail.map(engine.mask))
+                w.key("stderr")
+                w.beginArray()
+                for line in e.stderrTail { w.value(engine.mask(line)) }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.endObject()
+    }
+
+    func streamJSON(_ s: StreamRuntime) -> [UInt8] {
+        var w = JSONWriter()
+        writeStream(s, into: &w, history: true)
+        return w.bytes
+    }
+
+    func statsJSON() -> [UInt8] {
+        var w = JSONWriter()
+        let mem = ProcFS.memInfo()
+        w.beginObject()
+        w.field("time", WallClock.nowSeconds())
+        w.field("uptime_sec", Gateway.seconds(MonotonicClock.nowMs() - BuildInfo.startedAtMs))
+        w.field("memory_total_kb", mem?.totalKB)
+        w.field("memory_available_kb", MemoryGuard.systemAvailableKB())
+        w.field("gateway_rss_kb", ProcFS.statusKB(pid: 0, field: "VmRSS"))
+        w.field("streams_running", engine.runningCount)
+        w.key("streams")
+        w.beginArray()
+        for s in engine.streams {
+            w.beginObject()
+            w.field("name", s.name)
+            w.field("state", s.phase.rawValue)
+            w.field("ffmpeg_rss_kb", s.ffmpegRSSKB)
+            w.field("viewers", s.viewers)
+            w.field("bytes_served", s.bytesServed)
+            w.field("since_last_request_sec", s.machine.lastAccessMs.map { Gateway.seconds(MonotonicClock.nowMs() - $0) })
+            w.field("next_retry_in_sec", s.machine.retryAt.map { Gateway.seconds(max(0, $0 - MonotonicClock.nowMs())) })
+            w.field("uptime_sec", s.machine.spawnedAtMs.map { Gateway.seconds(MonotonicClock.nowMs() - $0) })
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    func systemJSON() -> JSONWriter {
+        var w = JSONWriter()
+        let mem = ProcFS.memInfo()
+        let cgroup = ProcFS.cgroupMemory()
+        let fs = FileSystemInfo.of(config.server.hlsRoot)
+        w.beginObject()
+        w.field("version", BuildInfo.version)
+        w.field("uptime_sec", Gateway.seconds(MonotonicClock.nowMs() - BuildInfo.startedAtMs))
+        w.key("memory"); w.beginObject()
+        w.field("total_kb", mem?.totalKB)
+        w.field("available_kb", mem?.availableKB)
+        w.field("cgroup_limit_kb", cgroup?.limitKB)
+        w.field("cgroup_available_kb", cgroup?.availableKB)
+        w.field("effective_available_kb", MemoryGuard.systemAvailableKB())
+        w.field("min_available_mb", config.server.minAvailableMB)
+        w.endObject()
+        w.field("gateway_rss_kb", ProcFS.statusKB(pid: 0, field: "VmRSS"))
+        w.key("load_average"); w.beginArray(); for l in ProcFS.loadAverage() { w.value(l) }; w.endArray()
+        w.key("hls_root"); w.beginObject()
+        w.field("path", config.server.hlsRoot)
+        w.field("fs_type", fs?.typeName)
+        w.field("is_ram", fs?.isRAM ?? false)
+        w.field("total_kb", fs?.totalKB)
+        w.field("used_kb", fs?.usedKB)
+        w.endObject()
+        w.key("ffmpeg"); w.beginObject()
+        w.field("binary", config.server.ffmpegBinary)
+        w.field("version", ffmpegVersion)
+        w.endObject()
+        w.field("streams_configured", engine.streams.count)
+        w.field("streams_running", engine.runningCount)
+        w.field("auth", auth != nil)
+        w.endObject()
+        return w
+    }
+}

@@ -1,0 +1,86 @@
+import VTXConfig
+import VTXEngine
+import VTXHTTP
+import VTXLoop
+import VTXServer
+import VTXSystem
+
+/// The running gateway: one loop, one HTTP server, one engine, the signal handlers.
+public final class Gateway {
+    public let loop: EventLoop
+    public let config: GatewayConfig
+    public let engine: Engine
+    public private(set) var server: HTTPServer!
+    let auth: Auth?
+    let metrics = HTTPMetrics()
+    let throttle = AuthThrottle()
+    var ffmpegVersion: String?
+    var versionWaiters: [() -> Void] = []
+    let events: EventHub
+    var signals: [SignalWatcher] = []
+    var exitCode: Int32 = 0
+    /// The bound port (useful when `listen` asks for port 0, as tests do).
+    public private(set) var port = 0
+
+    public init(config: GatewayConfig, loop: EventLoop = EventLoop()) {
+        self.loop = loop
+        self.config = config
+        self.engine = Engine(loop: loop, config: config)
+        self.auth = config.server.auth.map(Auth.init)
+        self.events = EventHub(loop: loop)
+        var limits = ServerLimits()
+        limits.maxConnections = config.server.maxConnections
+        server = HTTPServer(loop: loop, limits: limits, serverName: BuildInfo.serverHeader) { [unowned self] request, responder in
+            self.handle(request, responder)
+        }
+        server.onResponse = { [unowned self] route, status in self.metrics.count(route: route, status: status) }
+        engine.onStateChange = { [unowned self] stream, _, _, _ in self.events.streamChanged(self.streamJSON(stream)) }
+        events.statsProvider = { [unowned self] in self.statsJSON() }
+    }
+
+    /// Binds, boots the engine and serves until SIGINT/SIGTERM. Returns the exit code.
+    public func run() -> Int32 {
+        do { try start() } catch {
+            Log.error("gateway", "\(error)")
+            return 1
+        }
+        loop.run()
+        return exitCode
+    }
+
+    /// Everything `run` does before the loop runs (tests drive the loop themselves).
+    public func start() throws {
+        let listen = config.server.listen
+        port = try server.listen(host: listen.host, port: listen.port)
+        try engine.boot()
+        for sig in [SIGINT, SIGTERM] {
+            signals.append(SignalWatcher(loop, signal: sig) { [unowned self] s in
+                Log.info("gateway", "signal \(s): shutting down")
+                self.shutdown()
+            })
+        }
+        if auth == nil && !Gateway.isLoopback(listen.host) {
+            Log.warn("gateway", "listening on \(listen) with no auth: anyone on the network can control streams (set server.auth)")
+        }
+        Log.info("gateway", "vtx-link \(BuildInfo.version) listening on \(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(port), \(config.streams.count) stream(s), hls_root \(config.server.hlsRoot)")
+    }
+
+    static func isLoopback(_ host: String) -> Bool { host.hasPrefix("127.") || host == "::1" }
+
+    /// Stops accepting, stops every FFmpeg, closes every handle; the loop then ends.
+    public func shutdown(done: (() -> Void)? = nil) {
+        events.closeAll()
+        var pending = 2
+        let finish = { [unowned self] in
+            pending -= 1
+            guard pending == 0 else { return }
+            self.signals.forEach { $0.close() }
+            self.signals = []
+            self.events.close()
+            Log.info("gateway", "stopped")
+            done?()
+        }
+        server.shutdown(graceMs: 1000, done: finish)
+        engine.shutdown(done: finish)
+    }
+}

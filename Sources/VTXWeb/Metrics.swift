@@ -1,0 +1,82 @@
+import VTXEngine
+import VTXHTTP
+import VTXServer
+import VTXSystem
+
+/// Requests by route pattern and status: bounded labels, never raw paths.
+final class HTTPMetrics {
+    struct Key: Hashable { var route: String; var status: Int }
+    var requests: [Key: Int] = [:]
+
+    func count(route: String, status: Int) { requests[Key(route: route, status: status), default: 0] += 1 }
+}
+
+extension Gateway {
+    /// `/metrics` in the Prometheus text format 0.0.4.
+    func serveMetrics(_ request: HTTPRequest, _ r: Responder) {
+        guard isRead(request) else { return methodNotAllowed(r, "GET, HEAD") }
+        let text = metricsText()
+        r.send(Response(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: .bytes(Array(text.utf8))))
+    }
+
+    func metricsText() -> String {
+        var p = PrometheusWriter()
+        let now = MonotonicClock.nowMs()
+        p.family("vtx_build_info", "gauge", "Build information.")
+        p.sample("vtx_build_info", [("version", BuildInfo.version)], 1)
+        p.family("vtx_streams_configured", "gauge", "Streams in the configuration.")
+        p.sample("vtx_streams_configured", engine.streams.count)
+
+        p.family("vtx_stream_up", "gauge", "1 when the stream's FFmpeg is running and its playlist is ready.")
+        for s in engine.streams { p.sample("vtx_stream_up", [("stream", s.name)], s.phase == .running ? 1 : 0) }
+        p.family("vtx_stream_state", "gauge", "Current state of each stream (1 for the current state).")
+        for s in engine.streams {
+            for phase in StreamPhase.allCases {
+                p.sample("vtx_stream_state", [("stream", s.name), ("state", phase.rawValue)], s.phase == phase ? 1 : 0)
+            }
+        }
+        p.family("vtx_stream_starts_total", "counter", "FFmpeg processes started.")
+        for s in engine.streams { p.sample("vtx_stream_starts_total", [("stream", s.name)], s.machine.counters.starts) }
+        p.family("vtx_stream_restarts_total", "counter", "FFmpeg processes restarted after a failure.")
+        for s in engine.streams { p.sample("vtx_stream_restarts_total", [("stream", s.name)], s.machine.counters.restarts) }
+        p.family("vtx_stream_failures_total", "counter", "Stream failures by reason.")
+        for s in engine.streams {
+            for reason in [StreamReason.crashed, .stalled, .startTimeout, .spawnFailed] {
+                p.sample("vtx_stream_failures_total", [("stream", s.name), ("reason", reason.rawValue)], s.machine.counters[reason])
+            }
+        }
+        p.family("vtx_stream_viewers", "gauge", "Distinct client addresses in the last 10 seconds.")
+        for s in engine.streams { p.sample("vtx_stream_viewers", [("stream", s.name)], s.viewers) }
+        p.family("vtx_stream_uptime_seconds", "gauge", "Seconds since the stream's FFmpeg started (0 when not running).")
+        for s in engine.streams {
+            p.sample("vtx_stream_uptime_seconds", [("stream", s.name)], s.machine.spawnedAtMs.map { Gateway.seconds(now - $0) } ?? 0)
+        }
+        p.family("vtx_stream_ffmpeg_resident_memory_bytes", "gauge", "Resident memory of the stream's FFmpeg (0 when not running).")
+        for s in engine.streams { p.sample("vtx_stream_ffmpeg_resident_memory_bytes", [("stream", s.name)], (s.ffmpegRSSKB ?? 0) * 1024) }
+        p.family("vtx_stream_served_bytes_total", "counter", "HLS bytes sent for the stream.")
+        for s in engine.streams { p.sample("vtx_stream_served_bytes_total", [("stream", s.name)], s.bytesServed) }
+
+        p.family("vtx_http_requests_total", "counter", "HTTP responses by route pattern and status code.")
+        for (key, n) in metrics.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
+            p.sample("vtx_http_requests_total", [("route", key.route), ("code", String(key.status))], n)
+        }
+        p.family("vtx_http_connections_open", "gauge", "Open HTTP connections.")
+        p.sample("vtx_http_connections_open", server.openConnections)
+        p.family("vtx_spawn_rejections_total", "counter", "FFmpeg starts refused by a guard, by reason.")
+        for reason in StreamRejection.allCases {
+            p.sample("vtx_spawn_rejections_total", [("reason", reason.rawValue)], engine.rejections[reason.rawValue] ?? 0)
+        }
+        p.family("vtx_system_memory_available_bytes", "gauge", "Available memory: MemAvailable or the cgroup headroom, whichever is smaller.")
+        p.sample("vtx_system_memory_available_bytes", (MemoryGuard.systemAvailableKB() ?? 0) * 1024)
+
+        p.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
+        p.sample("process_resident_memory_bytes", (ProcFS.statusKB(pid: 0, field: "VmRSS") ?? 0) * 1024)
+        p.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
+        p.sample("process_cpu_seconds_total", ProcFS.cpuSeconds() ?? 0)
+        p.family("process_open_fds", "gauge", "Number of open file descriptors.")
+        p.sample("process_open_fds", ProcFS.openFileCount())
+        p.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
+        p.sample("process_start_time_seconds", BuildInfo.startedAtWall)
+        return p.text
+    }
+}

@@ -1,0 +1,54 @@
+import XCTest
+@testable import VTXHTTP
+
+/// Line endings, control characters and header-line syntax.
+final class HeadSyntaxTests: XCTestCase {
+    func testBareCR() {
+        assertError("GET / HTTP/1.1\rHost: h\r\n\r\n", 400, "bare CR in head")
+        assertError("GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400, "bare CR in head")
+        assertError("GET / HTTP/1.1\r\nHost: h\r\r\n\r\n", 400, "bare CR in head")
+        assertError("GET / HTTP/1.1\r\nHost: h\r\n\rX", 400, "bare CR in head")
+        assertError("GET /a\rb HTTP/1.1\r\nHost: h\r\n\r\n", 400, "bare CR in head")
+        assertError("\rGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400, "bare CR in head")
+    }
+
+    func testControlCharacters() {
+        for c: UInt8 in [0x00, 0x01, 0x08, 0x0B, 0x0C, 0x1B, 0x1F, 0x7F] {
+            var value = bytes("GET / HTTP/1.1\r\nHost: h\r\nX: a")
+            value += [c] + bytes("b\r\n\r\n")
+            assertError(value, 400, "control character in head")
+            var target = bytes("GET /a")
+            target += [c] + bytes(" HTTP/1.1\r\nHost: h\r\n\r\n")
+            assertError(target, 400, "control character in head")
+            var name = bytes("GET / HTTP/1.1\r\nHost: h\r\nX")
+            name += [c] + bytes(": v\r\n\r\n")
+            assertError(name, 400, "control character in head")
+        }
+    }
+
+    func testHTABOnlyAllowedInValues() {
+        XCTAssertEqual(parseOne(get("/", "X:\tv\t\r\n"))?.headers["x"], "v")
+        assertError("GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, "invalid method")
+        assertError("GET /\tHTTP/1.1\r\nHost: h\r\n\r\n", 400, "missing HTTP version")
+        assertError("GET / HTTP/1.1\t\r\nHost: h\r\n\r\n", 400, "malformed HTTP version")
+        assertError("GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n", 400, "invalid character in request target")
+        assertError(get("/", "X\t: v\r\n"), 400, "invalid header name")
+    }
+
+    func testObsoleteLineFolding() {
+        assertError(get("/", "X: a\r\n b\r\n"), 400, "obsolete line folding")
+        assertError(get("/", "X: a\r\n\tb\r\n"), 400, "obsolete line folding")
+        assertError("GET / HTTP/1.1\r\n Host: h\r\n\r\n", 400, "obsolete line folding")
+    }
+
+    func testHeaderNameSyntax() {
+        assertError(get("/", "X : v\r\n"), 400, "invalid header name")
+        assertError("GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400, "invalid header name")
+        assertError(get("/", "X(y): v\r\n"), 400, "invalid header name")
+        assertError(get("/", "Ãœ: v\r\n"), 400, "invalid header name")
+        assertError(get("/", "NoColonHere\r\n"), 400, "missing colon in header line")
+        assertError(get("/", ": v\r\n"), 400, "empty header name")
+        XCTAssertEqual(parseOne(get("/", "X-!#$%&'*+-.^_`|~09az: v\r\n"))?.headers["x-!#$%&'*+-.^_`|~09AZ"], "v")
+        XCTAssertEqual(parseOne(get("/", "X: a: b\r\n"))?.headers["x"], "a: b", "only the first colon separates")
+    }
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""A tiny RTSP test camera for VTX Link tests and demos.
+
+Serves a live H.264 test pattern (no audio) over RTSP with GStreamer's
+RTSP server. Run it with the *system* Python, which has PyGObject:
+
+    /usr/bin/python3 tools/rtsp-test-camera.py [--port 8554] [--path /cam]
+        [--user U --password P] [--fps 25] [--size 320x240] [--host 127.0.0.1]
+
+Needs: python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-base
+(videotestsrc), -good (rtph264pay), -ugly (x264enc).
+
+Once listening it prints exactly one line on stdout, flushed:
+
+    READY rtsp://127.0.0.1:8554/cam
+
+and runs until SIGTERM or SIGINT, then exits with status 0. The media is
+shared, so several clients (e.g. several FFmpeg processes) can connect at
+once; TCP and UDP transports are both offered. With --user/--password,
+clients must authenticate (Basic or Digest); a wrong or missing credential
+gets "401 Unauthorized". Errors go to stderr and exit with status 1 (bad
+arguments: 2).
+"""
+
+import argparse
+import signal
+import sys
+
+try:
+    import gi
+
+    gi.require_version("Gst", "1.0")
+    gi.require_version("GstRtspServer", "1.0")
+    from gi.repository import GLib, Gst, GstRtspServer
+except (ImportError, ValueError) as exc:  # ValueError: typelib missing
+    sys.stderr.write(
+        "rtsp-test-camera: cannot load GStreamer RTSP server bindings (%s).\n"
+        "Run with /usr/bin/python3 and install python3-gi and "
+        "gir1.2-gst-rtsp-server-1.0.\n" % exc
+    )
+    sys.exit(1)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="RTSP H.264 test-pattern camera")
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8554, help="RTSP port (default 8554; 0 = any free port)")
+    p.add_argument("--path", default="/cam", help="mount path (default /cam)")
+    p.add_argument("--user", default=None, help="require this user name")
+    p.add_argument("--password", default=None, help="password for --user")
+    p.add_argument("--fps", type=int, default=25, help="frames per second (default 25)")
+    p.add_argument("--size", default="320x240", help="WIDTHxHEIGHT (default 320x240)")
+    p.add_argument("--pattern", default="smpte", help="videotestsrc pattern (default smpte)")
+    a = p.parse_args(argv)
+    if not a.path.startswith("/"):
+        a.path = "/" + a.path
+    if (a.user is None) != (a.password is None):
+        p.error("--user and --password go together")
+    if not 1 <= a.fps <= 60:
+        p.error("--fps must be 1..60")
+    if not 0 <= a.port <= 65535:
+        p.error("--port must be 0..65535")
+    try:
+        w, h = (int(x) for x in a.size.lower().split("x"))
+        if w < 16 or h < 16 or w % 2 or h % 2:
+            raise ValueError
+    except ValueError:
+        p.error("--size must be WIDTHxHEIGHT with even numbers >= 16")
+    a.width, a.height = w, h
+    return a
+
+
+def launch_line(a):
+    # key-int-max = one second of frames -> an IDR every second, so HLS
+    # segments of 1 s (or any whole number of seconds) are possible.
+    # Caps force 4:2:0 8-bit so browsers/FFmpeg get Constrained Baseline-ish
+    # H.264 (profile=baseline avoids B-frames; zerolatency also disables them).
+    return (
+        "( videotestsrc is-live=true pattern={pat} "
+        "! video/x-raw,width={w},height={h},framerate={fps}/1,format=I420 "
+        "! timeoverlay font-desc=\"Sans 14\" "
+        "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} "
+        "bitrate=500 "
+        "! video/x-h264,profile=baseline "
+        "! rtph264pay name=pay0 pt=96 config-interval=1 )"
+    ).format(pat=a.pattern, w=a.width, h=a.height, fps=a.fps)
+
+
+def main(argv):
+    a = parse_args(argv)
+    Gst.init(None)
+
+    for element in ("videotestsrc", "timeoverlay", "x264enc", "rtph264pay"):
+        if Gst.ElementFactory.find(element) is None:
+            sys.stderr.write("rtsp-test-camera: GStreamer element %r is missing\n" % element)
+            return 1
+
+    loop = GLib.MainLoop()
+    server = GstRtspServer.RTSPServer()
+    server.set_address(a.host)
+    server.set_service(str(a.port))
+
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(launch_line(a))
+    factory.set_shared(True)
+    # Offer both UDP and TCP (the default, stated explicitly).
+    factory.set_protocols(
+        GstRtspServer.RTSPLowerTrans.UDP
+        | GstRtspServer.RTSPLowerTrans.UDP_MCAST
+        | GstRtspServer.RTSPLowerTrans.TCP
+    )
+
+    if a.user is not None:
+        auth = GstRtspServer.RTSPAuth()
+        auth.set_supported_methods(GstRtspServer.RTSPAuthMethod.BASIC | GstRtspServer.RTSPAuthMethod.DIGEST)
+        token = GstRtspServer.RTSPToken.new_empty()
+        token.get_structure().set_value(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, a.user)
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(a.user, a.password), token)
+        auth.add_digest(a.user, a.password, token)
+        server.set_auth(auth)
+        perms = GstRtspServer.RTSPPermissions()
+        perms.add_role_empty(a.user)
+        perms.add_permission_for_role(a.user, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
+        perms.add_permission_for_role(a.user, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
+        factory.set_permissions(perms)
+
+    server.get_mount_points().add_factory(a.path, factory)
+
+    try:
+        source_id = server.attach(None)
+    except GLib.Error as exc:
+        source_id = 0
+        sys.stderr.write("rtsp-test-camera: cannot listen on %s:%d: %s\n" % (a.host, a.port, exc.message))
+    if not source_id:
+        if a.port:
+            sys.stderr.write("rtsp-test-camera: cannot listen on %s:%d (port in use?)\n" % (a.host, a.port))
+        return 1
+
+    port = server.get_bound_port()
+    host = "127.0.0.1" if a.host in ("0.0.0.0", "::", "") else a.host
+    sys.stdout.write("READY rtsp://%s:%d%s\n" % (host, port, a.path))
+    sys.stdout.flush()
+
+    def on_signal(*_):
+        loop.quit()
+        return GLib.SOURCE_REMOVE
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, on_signal)
+
+    loop.run()
+    GLib.source_remove(source_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
