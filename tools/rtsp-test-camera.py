@@ -103,12 +103,7 @@ def main(argv):
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch_line(a))
     factory.set_shared(True)
-    # Offer both UDP and TCP (the default, stated explicitly).
-    factory.set_protocols(
-        GstRtspServer.RTSPLowerTrans.UDP
-        | GstRtspServer.RTSPLowerTrans.UDP_MCAST
-        | GstRtspServer.RTSPLowerTrans.TCP
-    )
+    # Protocols left at the default: UDP, UDP multicast and TCP (interleaved).
 
     if a.user is not None:
         auth = GstRtspServer.RTSPAuth()

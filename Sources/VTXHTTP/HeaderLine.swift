@@ -36,6 +36,8 @@ extension RequestParser {
             break
         }
 
+        // One right-sized allocation instead of growing 1→2→4→8→16.
+        if head.headers.fields.isEmpty { head.headers.fields.reserveCapacity(16) }
         head.headers.add(name: makeString(p, start, colon), value: makeString(p, vs, ve))
         return nil
     }

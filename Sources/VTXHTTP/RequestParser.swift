@@ -60,7 +60,10 @@ public struct RequestParser {
     /// Appends received bytes. Ignored after an error.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil, !bytes.isEmpty else { return }
-        if readIndex > 0 { compact() }
+        // Drop consumed bytes once they are at least half the buffer: keeps
+        // the copy cost amortised O(1) per byte even if the caller feeds
+        // again before draining a pipelined backlog.
+        if readIndex > 0 && readIndex >= buf.count - readIndex { compact() }
         bytes.withMemoryRebound(to: UInt8.self) { buf.append(contentsOf: $0) }
     }
 
@@ -122,8 +125,9 @@ public struct RequestParser {
 
     // MARK: Buffer management
 
-    /// Drops consumed bytes from the front (O(remaining), done at most once
-    /// per feed / per `nil` from `next()`, never once per pipelined request).
+    /// Drops consumed bytes from the front. O(remaining), so it is done when
+    /// `next()` runs out of complete requests (or lazily in `feed`), never
+    /// once per pipelined request.
     mutating func compact() {
         guard readIndex > 0 else { return }
         if readIndex == buf.count {

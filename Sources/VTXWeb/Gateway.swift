@@ -62,6 +62,7 @@ public final class Gateway {
         if auth == nil && !Gateway.isLoopback(listen.host) {
             Log.warn("gateway", "listening on \(listen) with no auth: anyone on the network can control streams (set server.auth)")
         }
+        StartupMemory.releaseStartupCode()
         Log.info("gateway", "vtx-link \(BuildInfo.version) listening on \(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(port), \(config.streams.count) stream(s), hls_root \(config.server.hlsRoot)")
     }
 

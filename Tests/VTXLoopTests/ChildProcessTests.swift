@@ -1,4 +1,5 @@
 import XCTest
+import CUV
 @testable import VTXLoop
 
 final class ChildProcessTests: XCTestCase {
@@ -131,6 +132,37 @@ final class ChildProcessTests: XCTestCase {
             XCTAssertTrue(run.stderr.allSatisfy { $0 == 0 })
             closeLoop(loop)
         }
+    }
+
+    /// The exit path itself must drain: with the pipe's normal reads stopped, every byte
+    /// still has to reach onStderr, and before onExit.
+    func testExitDrainsUnreadStderr() {
+        let loop = EventLoop()
+        var atExit = -1
+        var bytes = 0
+        let result = ChildProcess.spawn(loop, arguments: ["/bin/sh", "-c", "exec head -c 50000 /dev/zero >&2"],
+            onStderr: { bytes += $0.count },
+            onExit: { _, _ in atExit = bytes })
+        guard case .success(let child) = result else { XCTFail("spawn failed"); closeLoop(loop); return }
+        XCTAssertEqual(uv_read_stop(asStream(child.stderrPipe.handle)), 0)
+        XCTAssertTrue(spin(loop) { atExit >= 0 })
+        XCTAssertEqual(atExit, 50000, "bytes left in the pipe at exit were dropped")
+        closeLoop(loop)
+    }
+
+    /// A grandchild that keeps stderr's write end open must not keep the pipe (and the
+    /// loop) alive after the child exits.
+    func testGrandchildHoldingStderrDoesNotPinThePipe() {
+        let loop = EventLoop()
+        let run = Run(loop, ["/bin/sh", "-c", "sleep 5 & echo started >&2; exit 0"])
+        guard let child = run.child else { XCTFail("spawn"); closeLoop(loop); return }
+        XCTAssertTrue(spin(loop) { !run.exits.isEmpty })
+        XCTAssertEqual(run.text, "started\n")
+        XCTAssertEqual(child.stderrPipe.isClosed, true)
+        let started = MonotonicClock.nowMs()
+        closeLoop(loop)
+        XCTAssertLessThan(MonotonicClock.nowMs() - started, 1000, "waited for the grandchild's EOF")
+        kill(-child.pid, SIGKILL)   // the orphaned sleep is still in the child's group
     }
 
     /// Several children at once, each exit delivered exactly once to its own callback.

@@ -1,1 +1,0 @@
-// Module VTXHTTP: see the other files here.
