@@ -5,7 +5,7 @@ Serves a live H.264 test pattern (no audio) over RTSP with GStreamer's
 RTSP server. Run it with the *system* Python, which has PyGObject:
 
     /usr/bin/python3 tools/rtsp-test-camera.py [--port 8554] [--path /cam]
-        [--user U --password P] [--fps 25] [--size 320x240] [--host 127.0.0.1]
+        [--user U --password P [--auth basic|digest]] [--fps 25] [--size 320x240] [--host 127.0.0.1]
 
 Needs: python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-base
 (videotestsrc), -good (rtph264pay), -ugly (x264enc).
@@ -17,7 +17,8 @@ Once listening it prints exactly one line on stdout, flushed:
 and runs until SIGTERM or SIGINT, then exits with status 0. The media is
 shared, so several clients (e.g. several FFmpeg processes) can connect at
 once; TCP and UDP transports are both offered. With --user/--password,
-clients must authenticate (Basic or Digest); a wrong or missing credential
+clients must authenticate (--auth basic, the default, or
+--auth digest; PyGObject cannot enable both at once); a wrong or missing credential
 gets "401 Unauthorized". Errors go to stderr and exit with status 1 (bad
 arguments: 2).
 """
@@ -30,8 +31,9 @@ try:
     import gi
 
     gi.require_version("Gst", "1.0")
+    gi.require_version("GstRtsp", "1.0")
     gi.require_version("GstRtspServer", "1.0")
-    from gi.repository import GLib, Gst, GstRtspServer
+    from gi.repository import GLib, Gst, GstRtsp, GstRtspServer
 except (ImportError, ValueError) as exc:  # ValueError: typelib missing
     sys.stderr.write(
         "rtsp-test-camera: cannot load GStreamer RTSP server bindings (%s).\n"
@@ -48,6 +50,8 @@ def parse_args(argv):
     p.add_argument("--path", default="/cam", help="mount path (default /cam)")
     p.add_argument("--user", default=None, help="require this user name")
     p.add_argument("--password", default=None, help="password for --user")
+    p.add_argument("--auth", choices=("basic", "digest"), default="basic",
+                   help="authentication scheme with --user (default basic)")
     p.add_argument("--fps", type=int, default=25, help="frames per second (default 25)")
     p.add_argument("--size", default="320x240", help="WIDTHxHEIGHT (default 320x240)")
     p.add_argument("--pattern", default="smpte", help="videotestsrc pattern (default smpte)")
@@ -107,14 +111,18 @@ def main(argv):
 
     if a.user is not None:
         auth = GstRtspServer.RTSPAuth()
-        auth.set_supported_methods(GstRtspServer.RTSPAuthMethod.BASIC | GstRtspServer.RTSPAuthMethod.DIGEST)
-        token = GstRtspServer.RTSPToken.new_empty()
-        token.get_structure().set_value(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, a.user)
-        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(a.user, a.password), token)
-        auth.add_digest(a.user, a.password, token)
+        # GstRTSPAuthMethod is a flags type in C but an enum in PyGObject, so
+        # BASIC|DIGEST cannot be passed from Python: one method at a time.
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, a.user)
+        if a.auth == "digest":
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(a.user, a.password, token)
+        else:
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(a.user, a.password), token)
         server.set_auth(auth)
         perms = GstRtspServer.RTSPPermissions()
-        perms.add_role_empty(a.user)
         perms.add_permission_for_role(a.user, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
         perms.add_permission_for_role(a.user, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
         factory.set_permissions(perms)
