@@ -100,6 +100,15 @@ def main(argv):
             return 1
 
     loop = GLib.MainLoop()
+
+    # Installed before READY is printed, so a SIGTERM sent right after READY
+    # still ends in a clean exit 0 (the handler runs inside loop.run()).
+    def on_signal(*_):
+        loop.quit()
+        return GLib.SOURCE_CONTINUE
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, on_signal)
     server = GstRtspServer.RTSPServer()
     server.set_address(a.host)
     server.set_service(str(a.port))
@@ -143,13 +152,6 @@ def main(argv):
     host = "127.0.0.1" if a.host in ("0.0.0.0", "::", "") else a.host
     sys.stdout.write("READY rtsp://%s:%d%s\n" % (host, port, a.path))
     sys.stdout.flush()
-
-    def on_signal(*_):
-        loop.quit()
-        return GLib.SOURCE_REMOVE
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, on_signal)
 
     loop.run()
     GLib.source_remove(source_id)

@@ -4,7 +4,7 @@ import CUV
 /// We own the sockets (not `uv_tcp_t`) so that a connection can `sendfile(2)` from
 /// tmpfs and wait for writability itself, with no per-write allocation.
 public final class TCPListener: HandleOwner {
-    let handle: UnsafeMutablePointer<uv_poll_t> = .allocate(capacity: 1)
+    let handle: UnsafeMutablePointer<uv_poll_t>
     let loop: EventLoop
     public let fd: Int32
     public let port: Int
@@ -38,6 +38,8 @@ public final class TCPListener: HandleOwner {
         guard listen(sock, backlog) == 0 else { let e = errno; closeDescriptor(sock); throw LoopError(errno: e, "listen") }
         fd = sock
         self.port = TCPListener.localPort(sock)
+        // Allocated only once the socket is ours: a failed bind leaks nothing.
+        handle = .allocate(capacity: 1)
         uv_poll_init(loop.raw, handle, sock)
         retainOwner(self, in: asHandle(handle))
     }

@@ -50,15 +50,15 @@ public final class Gateway {
 
     /// Everything `run` does before the loop runs (tests drive the loop themselves).
     public func start() throws {
-        let listen = config.server.listen
-        port = try server.listen(host: listen.host, port: listen.port)
-        try engine.boot()
         for sig in [SIGINT, SIGTERM] {
             signals.append(SignalWatcher(loop, signal: sig) { [unowned self] s in
                 Log.info("gateway", "signal \(s): shutting down")
                 self.shutdown()
             })
         }
+        let listen = config.server.listen
+        port = try server.listen(host: listen.host, port: listen.port)
+        try engine.boot()
         if auth == nil && !Gateway.isLoopback(listen.host) {
             Log.warn("gateway", "listening on \(listen) with no auth: anyone on the network can control streams (set server.auth)")
         }
