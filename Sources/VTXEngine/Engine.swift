@@ -6,11 +6,13 @@ import VTXSystem
 /// state-change fan-out and shutdown. One per gateway, on the loop's thread.
 public final class Engine {
     public let loop: EventLoop
-    public private(set) var config: GatewayConfig
+    public internal(set) var config: GatewayConfig
     public let root: HLSRoot
     public var memoryGuard: MemoryGuard
-    public private(set) var streams: [StreamRuntime] = []
+    public internal(set) var streams: [StreamRuntime] = []
     var byName: [String: StreamRuntime] = [:]
+    /// Streams removed by a reload whose FFmpeg is still stopping.
+    var retiring: [StreamRuntime] = []
     var secrets: [String]
     /// Refused starts by reason (`vtx_spawn_rejections_total`).
     public private(set) var rejections: [String: Int] = [:]
@@ -82,8 +84,15 @@ public final class Engine {
     }
 
     func processEnded(_ s: StreamRuntime) {
-        if shutdownDone != nil && streams.allSatisfy({ $0.process == nil }) { finishShutdown() }
+        if let i = retiring.firstIndex(where: { $0 === s }) {
+            retiring.remove(at: i)
+            s.close()
+            root.removeDirectory(of: s.name)
+        }
+        if shutdownDone != nil && allProcessesGone { finishShutdown() }
     }
+
+    var allProcessesGone: Bool { (streams + retiring).allSatisfy { $0.process == nil } }
 
     /// Stops every stream (SIGTERM, SIGKILL after its kill_timeout), removes their
     /// directories, and calls `done` when no child is left.
@@ -91,10 +100,10 @@ public final class Engine {
         guard shutdownDone == nil else { return }
         shutdownDone = done
         for s in streams where s.process != nil || s.phase == .backoff { _ = s.stop() }
-        if streams.allSatisfy({ $0.process == nil }) { finishShutdown(); return }
+        if allProcessesGone { finishShutdown(); return }
         let grace = Int64(streams.map(\.config.killTimeout).max() ?? 3) * 1000 + 500
         shutdownTimer = LoopTimer(loop) { [unowned self] in
-            for s in self.streams { if let p = s.process { p.signalGroup(SIGKILL) } }
+            for s in self.streams + self.retiring { if let p = s.process { p.signalGroup(SIGKILL) } }
         }
         shutdownTimer?.start(afterMs: grace)
     }

@@ -531,6 +531,23 @@ public struct StreamMachine {
         return take()
     }
 
+    // MARK: events — configuration
+
+    /// A config reload changed this stream's settings (or kept them). The new policy
+    /// applies from now on; a `failed` stream gets a fresh start budget (→ idle, it
+    /// starts again on the next demand or `autoStart`). Restarting a running stream
+    /// whose FFmpeg arguments changed is the driver's call (`operatorRestart`).
+    public mutating func reconfigure(policy newPolicy: StreamPolicy, now: Int64) -> [StreamAction] {
+        pending = []
+        policy = newPolicy
+        if case .failed = state {
+            goIdle(reason: .reloaded, abortWaiters: false, now: now)
+            failureReason = nil
+            failureMessage = nil
+        }
+        return take()
+    }
+
     // MARK: internals
 
     /// THE single place where the phase changes; emits `.stateChanged`.

@@ -85,6 +85,8 @@ public enum StreamReason: String, Equatable, Hashable, Sendable, CaseIterable {
     // refused by the driver's guards
     case rejectedMemory = "rejected_memory"
     case rejectedMaxStreams = "rejected_max_streams"
+    // configuration
+    case reloaded                                 // a config reload gave a failed stream a fresh start budget
 
     /// Failures move the stream to backoff/failed and count as an attempt.
     public var isFailure: Bool {

@@ -7,9 +7,9 @@ import VTXSystem
 /// carries out what its `StreamMachine` decides. Every state change goes through
 /// `perform(_:)`.
 public final class StreamRuntime {
-    public let config: StreamConfig
+    public internal(set) var config: StreamConfig
     unowned let engine: Engine
-    public private(set) var machine: StreamMachine
+    public internal(set) var machine: StreamMachine
     var process: ChildProcess?
     var watch: FSWatch?
     var timer: LoopTimer?
@@ -29,6 +29,8 @@ public final class StreamRuntime {
     /// Largest VmHWM seen for this stream's FFmpeg: its expected cost at the next start.
     public private(set) var peakRSSKB = 0
     var lastSampleMs: Int64 = 0
+    /// The command line of the last spawn: a reload restarts a running stream only if it changed.
+    var lastArguments: [String] = []
 
     init(config: StreamConfig, engine: Engine) {
         self.config = config
@@ -194,6 +196,7 @@ public final class StreamRuntime {
         }
         stderr.reset()
         let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory)
+        lastArguments = argv
         Log.debug(subject, "spawn: " + engine.mask(argv.joined(separator: " ")))
         let result = ChildProcess.spawn(engine.loop, arguments: argv, onStderr: { [weak self] chunk in
             self?.stderr.append(chunk)

@@ -36,6 +36,11 @@ extension Gateway {
             r.route = "/api/v1/system"
             guard isRead(request) else { return r.send(apiMethodNotAllowed("GET, HEAD")) }
             withFFmpegVersion { r.send(self.jsonResponse(200, self.systemJSON())) }
+        case (3, "reload"):
+            r.route = "/api/v1/reload"
+            guard request.method == .POST else { return r.send(apiMethodNotAllowed("POST")) }
+            if let refusal = forgeryCheck(request) { return r.send(refusal) }
+            serveReload(r)
         case (3, "events"):
             r.route = "/api/v1/events"
             guard request.method == .GET else { return r.send(apiMethodNotAllowed("GET")) }

@@ -59,6 +59,12 @@ final class EventHub {
         broadcast(EventHub.frame("stream", json))
     }
 
+    /// Any other event (`reload`).
+    func broadcastEvent(_ name: String, _ json: [UInt8]) {
+        guard !clients.isEmpty else { return }
+        broadcast(EventHub.frame(name, json))
+    }
+
     func tick() {
         ticks += 1
         if let stats = statsProvider?() { broadcast(EventHub.frame("stats", stats)) }

@@ -8,10 +8,10 @@ import VTXSystem
 /// The running gateway: one loop, one HTTP server, one engine, the signal handlers.
 public final class Gateway {
     public let loop: EventLoop
-    public let config: GatewayConfig
+    public internal(set) var config: GatewayConfig
     public let engine: Engine
     public private(set) var server: HTTPServer!
-    let auth: Auth?
+    var auth: Auth?
     let metrics = HTTPMetrics()
     let throttle = AuthThrottle()
     var ffmpegVersion: String?
@@ -56,6 +56,10 @@ public final class Gateway {
                 self.shutdown()
             })
         }
+        signals.append(SignalWatcher(loop, signal: SIGHUP) { [unowned self] _ in
+            Log.info("gateway", "SIGHUP: reloading \(self.config.path)")
+            _ = self.reload()
+        })
         let listen = config.server.listen
         port = try server.listen(host: listen.host, port: listen.port)
         try engine.boot()

@@ -57,11 +57,6 @@ if checkOnly {
     exit(0)
 }
 
-switch config.server.logLevel {
-case .debug: Log.threshold = .debug
-case .info: Log.threshold = .info
-case .warn: Log.threshold = .warn
-case .error: Log.threshold = .error
-}
+Log.threshold = LogSeverity(config.server.logLevel)
 let gateway = Gateway(config: config)
 exit(gateway.run())
