@@ -10,6 +10,14 @@ public enum Preflight {
         if resolveExecutable(ffmpeg) == nil {
             out.append("ffmpeg_binary \"\(ffmpeg)\" is not an executable on this machine")
         }
+        if let caps = FFmpegCapabilities.probe(binary: ffmpeg) {
+            for stream in config.streams {
+                let missing = caps.missing(for: stream)
+                if !missing.isEmpty {
+                    out.append("stream \(stream.name): \(ffmpeg) lacks \(missing.joined(separator: ", ")) that its arguments need")
+                }
+            }
+        }
         let root = config.server.hlsRoot
         if Files.isDirectory(root) {
             if access(root, W_OK) != 0 { out.append("hls_root \(root) is not writable here") }
