@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import VTXSystem
 
 /// Parser for `server.listen`: "A.B.C.D:PORT", "[IPv6]:PORT" or ":PORT".
 enum ListenParser {

@@ -4,11 +4,7 @@
 // pointer to itself once an input is set, so it must not move) and are always
 // deleted before `YAMLTree.load` returns.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import VTXSystem
 import CYAML
 
 /// A 1-based position in the source text.
