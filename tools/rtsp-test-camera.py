@@ -109,6 +109,7 @@ def main(argv):
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, on_signal)
+
     server = GstRtspServer.RTSPServer()
     server.set_address(a.host)
     server.set_service(str(a.port))
@@ -140,12 +141,11 @@ def main(argv):
 
     try:
         source_id = server.attach(None)
+        reason = "port in use?"
     except GLib.Error as exc:
-        source_id = 0
-        sys.stderr.write("rtsp-test-camera: cannot listen on %s:%d: %s\n" % (a.host, a.port, exc.message))
+        source_id, reason = 0, exc.message
     if not source_id:
-        if a.port:
-            sys.stderr.write("rtsp-test-camera: cannot listen on %s:%d (port in use?)\n" % (a.host, a.port))
+        sys.stderr.write("rtsp-test-camera: cannot listen on %s:%d (%s)\n" % (a.host, a.port, reason))
         return 1
 
     port = server.get_bound_port()
