@@ -41,6 +41,8 @@ public final class Engine {
 
     /// Prepares the RAM disk, clears what a killed predecessor left, starts auto_start streams.
     public func boot() throws(HLSRoot.PrepareError) {
+        let inherited = InheritedDescriptors.markCloseOnExec()
+        if inherited > 0 { Log.debug("engine", "\(inherited) inherited descriptor(s) marked close-on-exec: FFmpeg does not get them") }
         let ramdisk = config.server.ramdisk
         try root.prepare(mountSizeMB: ramdisk?.mount == true ? ramdisk?.sizeMB : nil)
         _ = root.killSurvivors(ffmpegBinary: config.server.ffmpegBinary)
@@ -70,7 +72,7 @@ public final class Engine {
             return Refusal(rejection: .maxStreams, detail: detail,
                            outcome: .unavailable(status: 503, code: "max_streams", reason: detail, retryAfterSec: 10))
         }
-        if case .refused(let reason, let retry) = memoryGuard.check(expectedCostKB: stream.peakRSSKB) {
+        if case .refused(let reason, let retry) = memoryGuard.check(expectedCostKB: stream.expectedCostKB) {
             return Refusal(rejection: .memory, detail: reason,
                            outcome: .unavailable(status: 503, code: "memory_guard", reason: reason, retryAfterSec: retry))
         }

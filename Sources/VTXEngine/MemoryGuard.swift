@@ -4,7 +4,8 @@ import VTXSystem
 ///
 /// Available memory is the smaller of /proc/meminfo's MemAvailable and the headroom
 /// of our cgroup when it has a limit. A start needs `min_available_mb` plus the
-/// stream's expected cost: the largest VmHWM its FFmpeg reached in earlier runs.
+/// stream's expected cost: the largest private memory its FFmpeg reached in earlier
+/// runs (`expectedCostKB`; shared-library pages are not counted).
 public struct MemoryGuard {
     public var minAvailableKB: Int
     /// Injected for tests; reads procfs/sysfs by default.
@@ -29,6 +30,20 @@ public struct MemoryGuard {
     public enum Verdict: Equatable {
         case allowed
         case refused(reason: String, retryAfterSec: Int)
+    }
+
+    /// What one more run of a stream's FFmpeg will take from available memory, from a
+    /// sample of its /proc/PID/status: its private memory (anonymous + shmem), at its
+    /// peak. File-backed pages (the binary and its shared libraries: most of a dynamically
+    /// linked FFmpeg's RSS) are page cache, which MemAvailable already counts as
+    /// available and which a new FFmpeg shares: charging them again would refuse
+    /// restarts a device can afford (Debian's FFmpeg: VmHWM 52 MB, of which 40 MB file).
+    /// Peak private ≈ VmHWM − RssFile (VmHWM is the peak of all three); never less than
+    /// the current private memory. Without RssFile (kernels before 4.5): VmHWM.
+    public static func expectedCostKB(peakRSSKB hwm: Int, fileKB: Int?, anonKB: Int?, shmemKB: Int?) -> Int {
+        guard let file = fileKB else { return hwm }
+        let current = (anonKB ?? 0) + (shmemKB ?? 0)
+        return max(0, hwm - file, current)
     }
 
     public func check(expectedCostKB: Int) -> Verdict {

@@ -1,13 +1,17 @@
 /// The last lines FFmpeg wrote to stderr, bounded in lines and bytes.
 ///
 /// FFmpeg redraws its progress line with `\r`; a carriage return replaces the line
-/// being built instead of adding one, so progress cannot flood the ring.
+/// being built instead of adding one, so progress cannot flood the ring. A `\r`
+/// directly followed by `\n` is a CRLF line end: that line is kept.
 public struct StderrRing {
     public let maxLines: Int
     public let maxBytes: Int
     private(set) var lines: [String] = []
     private var bytes = 0
     private var partial: [UInt8] = []
+    /// The last byte was `\r`: `partial` is a redrawn (progress) line, dropped by the
+    /// next byte unless that is `\n` (CRLF).
+    private var afterCR = false
     /// Longest line kept; the rest of an overlong line is dropped.
     static let maxLineBytes = 512
 
@@ -19,19 +23,27 @@ public struct StderrRing {
     public mutating func append(_ chunk: UnsafeRawBufferPointer) {
         for byte in chunk {
             switch byte {
-            case UInt8(ascii: "\n"): commit()
-            case UInt8(ascii: "\r"): partial.removeAll(keepingCapacity: true)
-            default: if partial.count < StderrRing.maxLineBytes { partial.append(byte) }
+            case UInt8(ascii: "\n"):
+                commit()
+            case UInt8(ascii: "\r"):
+                afterCR = true
+            default:
+                if afterCR {
+                    afterCR = false
+                    partial.removeAll(keepingCapacity: true)
+                }
+                if partial.count < StderrRing.maxLineBytes { partial.append(byte) }
             }
         }
     }
 
     public mutating func append(_ text: String) {
-        var copy = Array(text.utf8)
+        let copy = Array(text.utf8)
         copy.withUnsafeBytes { append($0) }
     }
 
     private mutating func commit() {
+        afterCR = false
         defer { partial.removeAll(keepingCapacity: true) }
         guard !partial.isEmpty else { return }
         let line = String(decoding: partial, as: UTF8.self)
@@ -43,10 +55,11 @@ public struct StderrRing {
     }
 
     /// The last `n` complete lines (plus a pending partial line, which is often the
-    /// error FFmpeg printed just before dying without a newline).
+    /// error FFmpeg printed just before dying without a newline). A progress line
+    /// ended by `\r` is not part of it.
     public func tail(_ n: Int) -> [String] {
         var all = lines
-        if !partial.isEmpty { all.append(String(decoding: partial, as: UTF8.self)) }
+        if !partial.isEmpty && !afterCR { all.append(String(decoding: partial, as: UTF8.self)) }
         return Array(all.suffix(n))
     }
 
@@ -56,5 +69,6 @@ public struct StderrRing {
         lines = []
         bytes = 0
         partial = []
+        afterCR = false
     }
 }

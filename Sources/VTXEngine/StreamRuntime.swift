@@ -26,8 +26,11 @@ public final class StreamRuntime {
     public internal(set) var bytesServed = 0
     /// Client address → last request (ms): viewers = addresses seen in the last 10 s.
     var recentClients: [String: Int64] = [:]
-    /// Largest VmHWM seen for this stream's FFmpeg: its expected cost at the next start.
+    /// Largest VmHWM seen for this stream's FFmpeg (shown by the API).
     public private(set) var peakRSSKB = 0
+    /// Largest private memory seen for this stream's FFmpeg: its expected cost at the
+    /// next start (`MemoryGuard.expectedCostKB`).
+    public private(set) var expectedCostKB = 0
     var lastSampleMs: Int64 = 0
     /// The command line of the last spawn: a reload restarts a running stream only if it changed.
     var lastArguments: [String] = []
@@ -244,7 +247,13 @@ public final class StreamRuntime {
 
     func sampleMemory(pid: Int32) {
         lastSampleMs = MonotonicClock.nowMs()
-        if let hwm = ProcFS.statusKB(pid: pid, field: "VmHWM") { peakRSSKB = max(peakRSSKB, hwm) }
+        guard let status = Files.readString("/proc/\(pid)/status", limit: 8192),
+              let hwm = ProcFS.kilobytes(field: "VmHWM", in: status) else { return }
+        peakRSSKB = max(peakRSSKB, hwm)
+        let cost = MemoryGuard.expectedCostKB(
+            peakRSSKB: hwm, fileKB: ProcFS.kilobytes(field: "RssFile", in: status),
+            anonKB: ProcFS.kilobytes(field: "RssAnon", in: status), shmemKB: ProcFS.kilobytes(field: "RssShmem", in: status))
+        expectedCostKB = max(expectedCostKB, cost)
     }
 
     /// FFmpeg's current RSS in kB (from /proc/PID/status), when running.
