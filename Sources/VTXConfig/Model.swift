@@ -184,7 +184,8 @@ public struct StreamConfig: Equatable {
     public var name: String
     /// `source` (required) — input URL or path given to FFmpeg's `-i`.
     public var source: String
-    /// `auto_start` (default false) — start at boot and keep running (never reclaimed when idle).
+    /// `auto_start` (default false) — start at boot and restart after failures; with
+    /// `idle_timeout > 0` it is still reclaimed when nobody watches (a pre-warm).
     public var autoStart: Bool
     /// `idle_timeout` (default 30, seconds, ≥ 0) — stop an on-demand stream after this long
     /// without HLS requests; 0 = never reclaimed.

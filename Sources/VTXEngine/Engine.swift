@@ -36,6 +36,12 @@ public final class Engine {
 
     public func stream(_ name: String) -> StreamRuntime? { byName[name] }
 
+    /// How FFmpeg is started: through our own binary's parent-death step when the
+    /// executable is vtx-link (it is not in unit tests of the engine).
+    public var wrapChild: ([String]) -> [String] = { argv in
+        ParentDeath.selfExecutable?.hasSuffix("/vtx-link") == true ? ParentDeath.wrap(argv) : argv
+    }
+
     /// Masks credentials in anything that leaves the process.
     public func mask(_ text: String) -> String { CredentialMask.mask(text, secrets: secrets) }
 

@@ -200,8 +200,14 @@ public final class StreamRuntime {
         stderr.reset()
         let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory)
         lastArguments = argv
+        // The parent-death step execs FFmpeg itself; a missing binary must still be a
+        // spawn failure, not a crash of the step.
+        guard Preflight.resolveExecutable(argv[0]) != nil else {
+            Log.error(subject, "cannot start \(argv[0]): no such executable")
+            return machine.spawnFailed(message: "\(argv[0]): no such executable", now: now)
+        }
         Log.debug(subject, "spawn: " + engine.mask(argv.joined(separator: " ")))
-        let result = ChildProcess.spawn(engine.loop, arguments: argv, onStderr: { [weak self] chunk in
+        let result = ChildProcess.spawn(engine.loop, arguments: engine.wrapChild(argv), onStderr: { [weak self] chunk in
             self?.stderr.append(chunk)
         }, onExit: { [weak self] status, sig in
             self?.exited(status: status, signal: sig)

@@ -20,6 +20,11 @@ func fail(_ message: String, code: Int32 = 2) -> Never {
     exit(code)
 }
 
+// The parent-death step between uv_spawn and FFmpeg (see ParentDeath).
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == ParentDeath.flag {
+    ParentDeath.execChild(CommandLine.arguments.dropFirst(2))
+}
+
 var configPath = "vtx-link.yaml"
 var checkOnly = false
 var arguments = CommandLine.arguments.dropFirst()

@@ -7,3 +7,6 @@
 
 /// accept4(2) needs _GNU_SOURCE, which Swift's Glibc module is not built with.
 int vtx_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
+/// prctl(PR_SET_PDEATHSIG, sig): prctl is variadic, which Swift cannot call.
+int vtx_set_parent_death_signal(int sig);
