@@ -14,8 +14,10 @@ final class Connection {
     var streaming = false
     var closeAfterResponse = false
     var closed = false
+    /// Half-closed after the last response, discarding input until EOF or the linger timeout.
+    var lingering = false
 
-    enum Wait { case idle, header, sending, none }
+    enum Wait { case idle, header, sending, linger, none }
     var waiting = Wait.none
 
     init(server: HTTPServer, socket: TCPConnection) {
@@ -40,6 +42,7 @@ final class Connection {
         case .idle: ms = server.limits.keepAliveTimeoutMs
         case .header: ms = server.limits.headerTimeoutMs
         case .sending: ms = server.limits.sendTimeoutMs
+        case .linger: ms = server.limits.lingerTimeoutMs
         case .none: timer?.stop(); return
         }
         if timer == nil { timer = LoopTimer(server.loop) { [unowned self] in self.timedOut() } }
@@ -54,7 +57,7 @@ final class Connection {
                 closeAfterResponse = true
                 writeError(HTTPParseError(status: 408, reason: "request header timeout"))
             } else { close() }
-        case .idle, .sending: close()
+        case .idle, .sending, .linger: close()
         case .none: break
         }
     }
@@ -68,8 +71,8 @@ final class Connection {
     /// Parses and dispatches requests while the previous one is done. A handler that
     /// answers at once returns here (no recursion per pipelined request).
     func processRequests() {
-        while !closed && inFlight == nil && !streaming && !socket.hasPendingOutput {
-            if closeAfterResponse { close(); return }
+        while !closed && !lingering && inFlight == nil && !streaming && !socket.hasPendingOutput {
+            if closeAfterResponse { closeGracefully(); return }
             guard let result = parser.next() else {
                 if parser.bufferedBytes == 0 {
                     if waiting != .idle { arm(.idle) }
@@ -134,15 +137,20 @@ final class Connection {
         if response.close || server.shuttingDown { closeAfterResponse = true }
         let keepAlive = !closeAfterResponse
         server.onResponse?(responder.route, response.status)
-        let headBytes = head(for: response, keepAlive: keepAlive, contentLength: response.contentLength)
+        // 204 and 304 never have content (RFC 9112 §6.3): no body, and no Content-Length —
+        // a MUST NOT for 204 (RFC 9110 §8.6), and on a 304 it would have to be the length
+        // of the 200 response, not 0.
+        let bodiless = response.status == 204 || response.status == 304 || response.status < 200
+        let headBytes = head(for: response, keepAlive: keepAlive, contentLength: bodiless ? nil : response.contentLength)
+        let omitBody = responder.isHead || bodiless
         inFlight = nil
         switch response.body {
         case .empty:
             socket.write(headBytes)
         case .bytes(let body):
-            socket.write(responder.isHead ? headBytes : headBytes + body)
+            socket.write(omitBody ? headBytes : headBytes + body)
         case .file(let fd, let offset, let count):
-            if responder.isHead {
+            if omitBody {
                 closeDescriptor(fd)
                 socket.write(headBytes)
             } else {
@@ -155,14 +163,14 @@ final class Connection {
 
     /// After a response: if it all went out, go on with the next request or close.
     func finishIfDrained() {
-        guard !closed else { return }
+        guard !closed, !lingering else { return }
         if socket.hasPendingOutput {
             arm(.sending)
             return
         }
         if dispatching { return }   // processRequests' loop goes on
         if closeAfterResponse {
-            close()
+            closeGracefully()
             return
         }
         processRequests()
@@ -193,6 +201,21 @@ final class Connection {
         }
         socket.write(bytes)
         return !closed
+    }
+
+    /// Ends the connection after its last response has gone out. Closing a socket with
+    /// unread input makes the kernel send a RST, which can destroy the response before the
+    /// client has read it (a 413 while the body is still arriving, a 400 after pipelined
+    /// bytes). So: half-close (the client sees EOF after the response), discard whatever
+    /// still arrives, and close on the client's EOF or after `lingerTimeoutMs`.
+    func closeGracefully() {
+        guard !closed, !lingering else { return }
+        if server.shuttingDown { close(); return }
+        lingering = true
+        socket.shutdownWrite()
+        socket.onRead = { _ in }
+        socket.resumeReading()
+        arm(.linger)
     }
 
     /// Closes now if no request is in flight (shutdown).

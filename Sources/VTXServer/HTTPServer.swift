@@ -11,6 +11,10 @@ public struct ServerLimits {
     public var keepAliveTimeoutMs: Int64 = 15_000
     /// A response with output stuck in the socket this long is abandoned.
     public var sendTimeoutMs: Int64 = 60_000
+    /// After a final response (`Connection: close`, an error), how long the half-closed
+    /// connection keeps reading and discarding what the client still sends before it is
+    /// closed (RFC 9112 §9.6; nginx's lingering close).
+    public var lingerTimeoutMs: Int64 = 2_000
     public var parser = HTTPLimits()
 
     public init() {}
