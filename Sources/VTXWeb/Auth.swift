@@ -41,8 +41,10 @@ struct Auth {
     }
 
     /// Constant time in the length of `b` (the secret): no early exit on a mismatch.
+    /// (The length difference must not be truncated to a byte: a value 256 bytes
+    /// longer than the secret and starting with it would compare equal.)
     static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var diff: UInt8 = a.count == b.count ? 0 : 1
         for i in 0..<b.count {
             diff |= (i < a.count ? a[i] : 0) ^ b[i]
         }
@@ -58,7 +60,12 @@ final class AuthThrottle {
     /// then one more second per failure, at most 5 s.
     func failed(_ peer: String) -> Int64 {
         let now = MonotonicClock.nowMs()
-        if failures.count > 1024 { failures = failures.filter { now - $0.value.lastMs < 60_000 } }
+        if failures.count >= 1024 {
+            // Bounded however many addresses fail (IPv6 gives an attacker plenty): keep
+            // only recent addresses that are being slowed, or forget everything.
+            failures = failures.filter { now - $0.value.lastMs < 60_000 && $0.value.count >= 5 }
+            if failures.count >= 512 { failures = [:] }
+        }
         var entry = failures[peer] ?? (0, now)
         if now - entry.lastMs > 60_000 { entry.count = 0 }
         entry.count += 1
@@ -110,9 +117,12 @@ extension Gateway {
 
     func unauthorized(_ request: HTTPRequest, _ r: Responder) {
         let realm = "Basic realm=\"vtx-link\", charset=\"UTF-8\""
-        let response: Response = request.segments.first == "api"
-            ? jsonError(401, "unauthorized", "credentials required", headers: [("WWW-Authenticate", realm)])
-            : .text(401, "unauthorized", headers: [("WWW-Authenticate", realm)])
+        let response: Response
+        switch request.segments.first {
+        case "api": response = jsonError(401, "unauthorized", "credentials required", headers: [("WWW-Authenticate", realm)])
+        case "hls": response = .text(401, "unauthorized", headers: [("WWW-Authenticate", realm)] + corsHeaders())
+        default: response = .text(401, "unauthorized", headers: [("WWW-Authenticate", realm)])
+        }
         let delay = throttle.failed(r.peer)
         guard delay > 0 else { return r.send(response) }
         delayed(by: delay) { r.send(response) }
@@ -120,14 +130,22 @@ extension Gateway {
 }
 
 extension Gateway {
-    /// Runs `body` once after `ms` on a timer that closes itself.
+    /// Runs `body` once after `ms` on a timer that closes itself. Pending ones are
+    /// closed by `shutdown` (an open timer would keep the loop, and the process, alive
+    /// for up to 5 s after SIGTERM).
     func delayed(by ms: Int64, _ body: @escaping () -> Void) {
-        var timer: LoopTimer?
-        timer = LoopTimer(loop) {
-            timer?.close()
-            timer = nil
+        var id: ObjectIdentifier?
+        let timer = LoopTimer(loop) { [unowned self] in
+            if let id, let t = self.delayTimers.removeValue(forKey: id) { t.close() }
             body()
         }
-        timer?.start(afterMs: ms)
+        id = ObjectIdentifier(timer)
+        delayTimers[ObjectIdentifier(timer)] = timer
+        timer.start(afterMs: ms)
+    }
+
+    func closeDelayTimers() {
+        for t in delayTimers.values { t.close() }
+        delayTimers = [:]
     }
 }

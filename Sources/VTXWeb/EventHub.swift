@@ -9,6 +9,10 @@ import VTXSystem
 final class EventHub {
     let loop: EventLoop
     var clients: [ObjectIdentifier: Responder] = [:]
+    /// Per client: the backlog limit plus the size of the snapshot it was sent on
+    /// connecting (with many streams and long histories the snapshot alone can exceed
+    /// the limit: such a client must not be dropped before it could read anything).
+    var limits: [ObjectIdentifier: Int] = [:]
     var ticker: LoopTimer?
     var ticks = 0
     var statsProvider: (() -> [UInt8])?
@@ -30,7 +34,9 @@ final class EventHub {
         var hello = Array("retry: 2000\n\n".utf8)
         for json in initial { hello += EventHub.frame("stream", json) }
         if let stats = statsProvider?() { hello += EventHub.frame("stats", stats) }
-        guard r.write(hello, limit: EventHub.clientBacklogLimit) else { return }
+        let limit = EventHub.clientBacklogLimit + hello.count
+        limits[id] = limit
+        guard r.write(hello, limit: limit) else { return }
         if ticker == nil {
             ticker = LoopTimer(loop) { [unowned self] in self.tick() }
             ticks = 0
@@ -40,6 +46,7 @@ final class EventHub {
 
     func unsubscribe(_ id: ObjectIdentifier) {
         clients[id] = nil
+        limits[id] = nil
         if clients.isEmpty {
             ticker?.close()
             ticker = nil
@@ -51,7 +58,7 @@ final class EventHub {
     }
 
     func broadcast(_ bytes: [UInt8]) {
-        for r in Array(clients.values) { r.write(bytes, limit: EventHub.clientBacklogLimit) }
+        for (id, r) in Array(clients) { r.write(bytes, limit: limits[id] ?? EventHub.clientBacklogLimit) }
     }
 
     func streamChanged(_ json: [UInt8]) {

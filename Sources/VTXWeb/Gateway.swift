@@ -14,6 +14,8 @@ public final class Gateway {
     var auth: Auth?
     let metrics = HTTPMetrics()
     let throttle = AuthThrottle()
+    /// Timers delaying throttled 401s (closed on shutdown).
+    var delayTimers: [ObjectIdentifier: LoopTimer] = [:]
     var ffmpegVersion: String?
     var versionWaiters: [() -> Void] = []
     let events: EventHub
@@ -23,6 +25,11 @@ public final class Gateway {
     public private(set) var port = 0
 
     public init(config: GatewayConfig, loop: EventLoop = EventLoop()) {
+        // Globals are initialised lazily on first use: read the start time now, or
+        // uptime and process_start_time_seconds would count from the first request
+        // that happens to read them.
+        _ = BuildInfo.startedAtMs
+        _ = BuildInfo.startedAtWall
         self.loop = loop
         self.config = config
         self.engine = Engine(loop: loop, config: config)
@@ -75,6 +82,7 @@ public final class Gateway {
     /// Stops accepting, stops every FFmpeg, closes every handle; the loop then ends.
     public func shutdown(done: (() -> Void)? = nil) {
         events.closeAll()
+        closeDelayTimers()
         var pending = 2
         let finish = { [unowned self] in
             pending -= 1

@@ -13,20 +13,29 @@ extension Gateway {
 
     func serveHLS(_ request: HTTPRequest, _ r: Responder) {
         let seg = request.segments
-        guard seg.count == 3, let stream = engine.stream(seg[1]) else { return r.send(.text(404, "not found")) }
+        // Errors carry the CORS headers too, so a player on another origin can read them.
+        guard seg.count == 3, let stream = engine.stream(seg[1]) else { return r.send(.text(404, "not found", headers: corsHeaders())) }
         if request.method == .OPTIONS { return r.send(corsPreflight()) }
-        guard request.method == .GET || request.method == .HEAD else { return methodNotAllowed(r, "GET, HEAD, OPTIONS") }
-        if let auth, auth.protectsHLS, !auth.allows(request, acceptQueryToken: true) {
-            return unauthorized(request, r)
+        guard request.method == .GET || request.method == .HEAD else {
+            return r.send(.text(405, "method not allowed", headers: corsHeaders() + [("Allow", "GET, HEAD, OPTIONS")]))
+        }
+        // A player given `…/index.m3u8?token=…` resolves the playlist's segment URIs
+        // against that URL without its query: the playlist it gets must carry the token.
+        let uriToken: String?
+        if let auth, auth.protectsHLS {
+            guard auth.allows(request, acceptQueryToken: true) else { return unauthorized(request, r) }
+            uriToken = auth.allows(request) ? nil : request.queryValue("token")
+        } else {
+            uriToken = nil
         }
         let file = seg[2]
         guard Gateway.isSafeFileName(file), let ext = file.split(separator: ".").last.map(String.init),
-              let type = Gateway.contentTypes[ext] else { return r.send(.text(404, "not found")) }
+              let type = Gateway.contentTypes[ext] else { return r.send(.text(404, "not found", headers: corsHeaders())) }
         if file == stream.config.playlistName {
             stream.requestPlaylist(peer: r.peer) { [unowned self] outcome in
                 switch outcome {
                 case .ready(let path):
-                    self.sendFile(path, type: type, playlist: true, request, r, stream)
+                    self.sendFile(path, type: type, playlist: true, request, r, stream, uriToken: uriToken)
                 case .unavailable(let status, _, let reason, let retryAfter):
                     var headers = self.corsHeaders()
                     if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
@@ -63,7 +72,8 @@ extension Gateway {
 
     /// Opens `path` without following a symlink (and only a regular file), then
     /// answers with Range/304 handling and the body as a `sendfile` region.
-    func sendFile(_ path: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime) {
+    func sendFile(_ path: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime,
+                  uriToken: String? = nil) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return r.send(.text(404, "not found", headers: corsHeaders())) }
         var st = stat()
@@ -83,6 +93,14 @@ extension Gateway {
             closeDescriptor(fd)
             return r.send(Response(status: 304, headers: headers))
         }
+        if playlist, let uriToken {
+            // Rewritten in memory (a playlist is a few hundred bytes), sent whole.
+            let text = Gateway.readAll(fd, limit: 1 << 20)
+            closeDescriptor(fd)
+            let body = Gateway.playlist(text, addingToken: uriToken)
+            if request.method == .GET { stream.addServedBytes(body.count) }
+            return r.send(Response(status: 200, headers: headers.filter { $0.0 != "Accept-Ranges" }, body: .bytes(body)))
+        }
         switch ByteRange.parse(request.headers["Range"], size: size) {
         case .full:
             if request.method == .GET { stream.addServedBytes(size) }
@@ -96,5 +114,83 @@ extension Gateway {
             headers.append(("Content-Range", "bytes */\(size)"))
             r.send(Response(status: 416, headers: headers))
         }
+    }
+}
+
+extension Gateway {
+    /// Reads `fd` from its start, at most `limit` bytes.
+    static func readAll(_ fd: Int32, limit: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while out.count < limit {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, limit - out.count), off_t(out.count)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// The playlist with `token=<token>` added to every URI: URI lines and `URI="…"`
+    /// attributes of tags (EXT-X-MAP, EXT-X-KEY, EXT-X-MEDIA…). Line endings are kept.
+    static func playlist(_ text: [UInt8], addingToken token: String) -> [UInt8] {
+        let param = Array("token=".utf8) + percentEncoded(token)
+        func withParam(_ uri: ArraySlice<UInt8>) -> [UInt8] {
+            guard !uri.isEmpty else { return Array(uri) }
+            var u = Array(uri)
+            var fragment: [UInt8] = []
+            if let hash = u.firstIndex(of: UInt8(ascii: "#")) { fragment = Array(u[hash...]); u.removeSubrange(hash...) }
+            u.append(u.contains(UInt8(ascii: "?")) ? UInt8(ascii: "&") : UInt8(ascii: "?"))
+            return u + param + fragment
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + text.count / 4)
+        var start = 0
+        while start < text.count {
+            var end = start
+            while end < text.count && text[end] != 10 { end += 1 }
+            var lineEnd = end
+            if lineEnd > start && text[lineEnd - 1] == 13 { lineEnd -= 1 }
+            let line = text[start..<lineEnd]
+            if line.isEmpty || line.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                out.append(contentsOf: line)
+            } else if line.first == UInt8(ascii: "#") {
+                // URI="…" attributes inside tags.
+                let key = Array("URI=\"".utf8)
+                var i = line.startIndex
+                while i < line.endIndex {
+                    if line[i...].starts(with: key), let close = line[(i + key.count)...].firstIndex(of: UInt8(ascii: "\"")) {
+                        out.append(contentsOf: key)
+                        out.append(contentsOf: withParam(line[(i + key.count)..<close]))
+                        out.append(UInt8(ascii: "\""))
+                        i = close + 1
+                    } else {
+                        out.append(line[i])
+                        i += 1
+                    }
+                }
+            } else {
+                out.append(contentsOf: withParam(line))
+            }
+            out.append(contentsOf: text[lineEnd..<end])   // a CR, if any
+            if end < text.count { out.append(10) }
+            start = end + 1
+        }
+        return out
+    }
+
+    /// Percent-encodes everything but RFC 3986 unreserved characters.
+    static func percentEncoded(_ s: String) -> [UInt8] {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for c in s.utf8 {
+            switch c {
+            case 48...57, 65...90, 97...122, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(c)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(c >> 4)], hex[Int(c & 15)]]
+            }
+        }
+        return out
     }
 }

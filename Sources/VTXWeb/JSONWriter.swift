@@ -52,7 +52,10 @@ public struct JSONWriter {
     /// Three decimals at most, no exponent for the magnitudes we write.
     static func format(_ d: Double) -> String {
         let scaled = (d * 1000).rounded()
-        if abs(scaled) >= 1e15 { return String(Int64(d)) }
+        if abs(scaled) >= 1e15 {
+            // Int64(d) traps beyond ±9.2e18: print those in exponent form ("1e+20").
+            return abs(d) < 9e18 ? String(Int64(d)) : d.description
+        }
         let n = Int64(scaled)
         let sign = n < 0 ? "-" : ""
         let a = n.magnitude

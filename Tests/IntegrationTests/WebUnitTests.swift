@@ -1,0 +1,161 @@
+// Pure tests of VTXWeb pieces (no sockets): JSONWriter, PrometheusWriter, Base64,
+// Auth.equal, the auth throttle and the playlist token rewrite. They live in the
+// IntegrationTests target because it is the one that depends on VTXWeb.
+import Foundation
+import XCTest
+@testable import VTXWeb
+
+final class APIJSONWriterTests: XCTestCase {
+    func parse(_ w: JSONWriter) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(w.bytes), options: [.fragmentsAllowed])
+    }
+
+    func testNestedContainersAndCommas() throws {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("a", 1)
+        w.key("b"); w.beginArray(); w.value(1); w.value("x"); w.null(); w.beginObject(); w.endObject(); w.beginArray(); w.endArray(); w.endArray()
+        w.field("c", true)
+        w.field("d", nil as String?)
+        w.field("e", nil as Int?)
+        w.field("f", nil as Double?)
+        w.field("g", Int64(-5))
+        w.key("h"); w.beginObject(); w.field("i", "j"); w.endObject()
+        w.endObject()
+        XCTAssertEqual(w.string, #"{"a":1,"b":[1,"x",null,{},[]],"c":true,"d":null,"e":null,"f":null,"g":-5,"h":{"i":"j"}}"#)
+        let o = try XCTUnwrap(try parse(w) as? [String: Any])
+        XCTAssertEqual(o.count, 8)
+    }
+
+    func testStringEscaping() throws {
+        let nasty = "q\"b\\s/\n\r\t\u{0}\u{1}\u{1f}\u{7f}é😀\u{2028}</script>"
+        var w = JSONWriter()
+        w.beginArray(); w.value(nasty); w.endArray()
+        let text = w.string
+        XCTAssertFalse(text.utf8.contains { $0 < 0x20 }, "no raw control characters: \(text)")
+        XCTAssertTrue(text.contains(#"\u0000"#))
+        XCTAssertTrue(text.contains(#"\u007f"#))
+        let back = try XCTUnwrap(try parse(w) as? [String])
+        XCTAssertEqual(back, [nasty])
+    }
+
+    func testInvalidUTF8BecomesReplacementCharacter() throws {
+        var w = JSONWriter()
+        w.beginArray(); w.value(bytes: [0x61, 0xFF, 0xC3, 0x62]); w.endArray()
+        let back = try XCTUnwrap(try parse(w) as? [String])
+        XCTAssertEqual(back, ["a\u{FFFD}\u{FFFD}b"])
+    }
+
+    func testNumbers() throws {
+        XCTAssertEqual(JSONWriter.format(0), "0")
+        XCTAssertEqual(JSONWriter.format(1.5), "1.5")
+        XCTAssertEqual(JSONWriter.format(-0.25), "-0.25")
+        XCTAssertEqual(JSONWriter.format(0.0004), "0")
+        XCTAssertEqual(JSONWriter.format(12.1), "12.1")
+        XCTAssertEqual(JSONWriter.format(1e12), "1000000000000")
+        var w = JSONWriter()
+        w.beginArray(); w.value(Double.nan); w.value(Double.infinity); w.value(2.0); w.value(Int.max); w.value(Int.min); w.endArray()
+        XCTAssertEqual(w.string, "[null,null,2,\(Int.max),\(Int.min)]")
+        XCTAssertNotNil(try parse(w))
+        // Large doubles stay valid JSON numbers.
+        for d in [1e14, 1e15, 1e16, 8.9e18, 9.2e18, 1e19, -3e19, 1e300, -3e17, 123456.789] {
+            var v = JSONWriter()
+            v.beginArray(); v.value(d); v.endArray()
+            let back = try XCTUnwrap(try parse(v) as? [NSNumber], v.string)
+            XCTAssertEqual(back.first?.doubleValue ?? 0, d, accuracy: abs(d) * 1e-9 + 0.001, v.string)
+        }
+    }
+}
+
+final class MetricsWriterTests: XCTestCase {
+    func testFamiliesSamplesAndEscaping() {
+        var p = PrometheusWriter()
+        p.family("x_total", "counter", "Things.")
+        p.sample("x_total", [("a", "plain"), ("b", "q\"b\\s\nn")], 3)
+        p.sample("x_total", 0.5)
+        p.sample("x_total", [("c", "é")], Double.nan)
+        p.sample("x_total", Double.infinity)
+        p.sample("x_total", 1e15)
+        p.sample("x_total", -2)
+        XCTAssertEqual(p.text, """
+        # HELP x_total Things.
+        # TYPE x_total counter
+        x_total{a="plain",b="q\\"b\\\\s\\nn"} 3
+        x_total 0.5
+        x_total{c="é"} NaN
+        x_total +Inf
+        x_total \(PrometheusWriter.format(1e15))
+        x_total -2
+
+        """)
+        XCTAssertNotNil(Double(PrometheusWriter.format(1e15)))
+        XCTAssertNotNil(Double(PrometheusWriter.format(123456789.123)))
+        XCTAssertEqual(PrometheusWriter.format(-0.0), "0")
+        for v in [1e19, -1e19, 1e300] { XCTAssertEqual(Double(PrometheusWriter.format(v)), v, "no trap beyond Int64") }
+    }
+}
+
+final class AuthUnitTests: XCTestCase {
+    func testBase64() {
+        let cases: [(String, String)] = [("", ""), ("Zg==", "f"), ("Zm8=", "fo"), ("Zm9v", "foo"), ("Zm9vYg==", "foob"),
+                                         ("Zm9vYmE=", "fooba"), ("Zm9vYmFy", "foobar"), ("YWRtaW46cHc=", "admin:pw"),
+                                         ("Zm9vYmFy", "foobar")]
+        for (encoded, plain) in cases {
+            XCTAssertEqual(Base64.decode(encoded[...]), Array(plain.utf8), encoded)
+        }
+        // Every byte value round-trips through Foundation's encoder.
+        let all = Data((0...255).map { UInt8($0) })
+        XCTAssertEqual(Base64.decode(all.base64EncodedString()[...]), Array(all))
+        for bad in ["Zm9v!", "Zm 9v", "Zm9v\n", "é"] { XCTAssertNil(Base64.decode(bad[...]), bad) }
+    }
+
+    func testEqualIsExact() {
+        let secret = Array("tok-0123456789".utf8)
+        XCTAssertTrue(Auth.equal(secret, secret))
+        XCTAssertFalse(Auth.equal([], secret))
+        XCTAssertFalse(Auth.equal(Array(secret.dropLast()), secret))
+        XCTAssertFalse(Auth.equal(secret + [0], secret), "a trailing NUL")
+        XCTAssertFalse(Auth.equal(secret + Array(repeating: 0, count: 256), secret), "256 extra bytes")
+        XCTAssertFalse(Auth.equal(secret + Array(repeating: 65, count: 256), secret), "length difference a multiple of 256")
+        XCTAssertFalse(Auth.equal(secret + Array(repeating: 65, count: 512), secret))
+        var flipped = secret
+        flipped[flipped.count - 1] ^= 1
+        XCTAssertFalse(Auth.equal(flipped, secret))
+        XCTAssertFalse(Auth.equal(secret, []) , "an empty secret only matches empty input")
+        XCTAssertTrue(Auth.equal([], []))
+    }
+
+    func testThrottleSchedule() {
+        let t = AuthThrottle()
+        let delays = (0..<12).map { _ in t.failed("10.0.0.1") }
+        XCTAssertEqual(delays, [0, 0, 0, 0, 0, 1000, 2000, 3000, 4000, 5000, 5000, 5000])
+        XCTAssertEqual(t.failed("10.0.0.2"), 0, "per address")
+        t.succeeded("10.0.0.1")
+        XCTAssertEqual(t.failed("10.0.0.1"), 0, "a success resets")
+        // Bounded however many addresses fail at once, and an address being slowed
+        // stays slowed through a spray of others.
+        for _ in 0..<7 { _ = t.failed("10.0.0.9") }
+        for i in 0..<5000 { _ = t.failed("2001:db8::\(i)") }
+        XCTAssertLessThanOrEqual(t.failures.count, 1024)
+        XCTAssertEqual(t.failed("10.0.0.9"), 3000)
+    }
+}
+
+final class HLSServingUnitTests: XCTestCase {
+    func testSafeFileNames() {
+        for ok in ["index.m3u8", "index0.ts", "seg-1_a.ts", "A.B.C.m4s"] { XCTAssertTrue(Gateway.isSafeFileName(ok), ok) }
+        for bad in ["", ".", "..", ".hidden.ts", "a/b.ts", "a\\b.ts", "a b.ts", "a%2e.ts", "a\u{0}.ts", "é.ts",
+                    String(repeating: "a", count: 129)] {
+            XCTAssertFalse(Gateway.isSafeFileName(bad), bad)
+        }
+    }
+
+    func testPlaylistTokenRewrite() {
+        let input = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"key?x=1\",IV=0x1\n#EXTINF:1.0,\nseg0.m4s\n\n#EXTINF:1.0,\r\nseg1.m4s\r\nseg2.ts#frag\n"
+        let out = String(decoding: Gateway.playlist(Array(input.utf8), addingToken: "a b&c/é"), as: UTF8.self)
+        let t = "token=a%20b%26c%2F%C3%A9"
+        XCTAssertEqual(out, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4?\(t)\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"key?x=1&\(t)\",IV=0x1\n#EXTINF:1.0,\nseg0.m4s?\(t)\n\n#EXTINF:1.0,\r\nseg1.m4s?\(t)\r\nseg2.ts?\(t)#frag\n")
+        XCTAssertEqual(Gateway.playlist([], addingToken: "x"), [])
+        XCTAssertEqual(String(decoding: Gateway.playlist(Array("a.ts".utf8), addingToken: "x"), as: UTF8.self), "a.ts?token=x")
+    }
+}
