@@ -92,7 +92,7 @@ final class Connection {
             }
         }
         // Backpressure: no reading while a response is pending.
-        if !closed && (inFlight != nil || socket.hasPendingOutput) { socket.pauseReading() }
+        if !closed && !streaming && (inFlight != nil || socket.hasPendingOutput) { socket.pauseReading() }
     }
 
     var dispatching = false

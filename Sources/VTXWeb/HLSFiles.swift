@@ -14,11 +14,12 @@ extension Gateway {
     func serveHLS(_ request: HTTPRequest, _ r: Responder) {
         let seg = request.segments
         // Errors carry the CORS headers too, so a player on another origin can read them.
-        guard seg.count == 3, let stream = engine.stream(seg[1]) else { return r.send(.text(404, "not found", headers: corsHeaders())) }
+        guard seg.count == 3 else { return r.send(.text(404, "not found", headers: corsHeaders())) }
         if request.method == .OPTIONS { return r.send(corsPreflight()) }
         guard request.method == .GET || request.method == .HEAD else {
             return r.send(.text(405, "method not allowed", headers: corsHeaders() + [("Allow", "GET, HEAD, OPTIONS")]))
         }
+        // Credentials first: without them, not even which streams exist is told.
         // A player given `…/index.m3u8?token=…` resolves the playlist's segment URIs
         // against that URL without its query: the playlist it gets must carry the token.
         let uriToken: String?
@@ -28,10 +29,12 @@ extension Gateway {
         } else {
             uriToken = nil
         }
+        guard let stream = engine.stream(seg[1]) else { return r.send(.text(404, "not found", headers: corsHeaders())) }
         let file = seg[2]
         guard Gateway.isSafeFileName(file), let ext = file.split(separator: ".").last.map(String.init),
               let type = Gateway.contentTypes[ext] else { return r.send(.text(404, "not found", headers: corsHeaders())) }
         if file == stream.config.playlistName {
+            r.route = "/hls/{stream}/playlist"
             stream.requestPlaylist(peer: r.peer) { [unowned self] outcome in
                 switch outcome {
                 case .ready(let path):
@@ -45,6 +48,7 @@ extension Gateway {
             return
         }
         // Segments exist only while FFmpeg runs; nothing is started for them.
+        r.route = "/hls/{stream}/segment"
         guard stream.pid != nil else { return r.send(.text(404, "stream not running", headers: corsHeaders())) }
         sendFile(stream.directory + "/" + file, type: type, playlist: false, request, r, stream)
     }
@@ -89,7 +93,9 @@ extension Gateway {
         headers.append(("Last-Modified", HTTPDate.format(epochSeconds: mtime)))
         headers.append(("Accept-Ranges", "bytes"))
         if !playlist { stream.noteAccess(peer: r.peer, bytes: 0) }
-        if let since = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), mtime <= since, request.headers["Range"] == nil {
+        // Not for playlists: Last-Modified has whole seconds, and a playlist rewritten
+        // twice in one second must not be answered 304 with the older copy.
+        if !playlist, let since = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), mtime <= since, request.headers["Range"] == nil {
             closeDescriptor(fd)
             return r.send(Response(status: 304, headers: headers))
         }

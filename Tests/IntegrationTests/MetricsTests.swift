@@ -127,13 +127,13 @@ final class MetricsTests: XCTestCase {
 
         // Route labels are patterns from a small fixed set.
         let routes = Set(samples.filter { $0.name == "vtx_http_requests_total" }.compactMap { $0.labels["route"] })
-        let known: Set<String> = ["/", "/healthz", "/metrics", "/hls/{stream}/{file}", "/api", "/api/v1/streams",
+        let known: Set<String> = ["/", "/healthz", "/metrics", "/hls/{stream}/{file}", "/hls/{stream}/playlist", "/hls/{stream}/segment", "/api", "/api/v1/streams",
                                   "/api/v1/streams/{name}", "/api/v1/streams/{name}/{action}", "/api/v1/system",
                                   "/api/v1/events", "unmatched", "invalid", "overload"]
         XCTAssertTrue(routes.isSubset(of: known), "unexpected routes: \(routes.subtracting(known))")
         XCTAssertGreaterThanOrEqual(one("vtx_http_requests_total", ["route": "unmatched", "code": "404"]), 1)
         XCTAssertGreaterThanOrEqual(one("vtx_http_requests_total", ["route": "/healthz", "code": "200"]), 1)
-        XCTAssertGreaterThanOrEqual(one("vtx_http_requests_total", ["route": "/hls/{stream}/{file}", "code": "200"]), 2)
+        XCTAssertGreaterThanOrEqual(one("vtx_http_requests_total", ["route": "/hls/{stream}/playlist", "code": "200"]), 1)
         XCTAssertTrue(samples.filter { $0.name == "vtx_http_requests_total" }.allSatisfy { Int($0.labels["code"] ?? "") != nil })
 
         let rss = one("process_resident_memory_bytes")
