@@ -59,6 +59,9 @@ final class GatewayProcess {
     }
 
     deinit {
+        // FFmpeg first: were one to hold a descriptor Foundation waits on, the wait
+        // for the gateway would never end.
+        for p in Harness.pids(matching: hlsRoot + "/") where p != pid { kill(p, SIGKILL) }
         if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() }
         for p in Harness.pids(matching: hlsRoot + "/") { kill(p, SIGKILL) }
         try? FileManager.default.removeItem(atPath: hlsRoot)
