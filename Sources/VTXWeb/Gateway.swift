@@ -20,6 +20,8 @@ public final class Gateway {
     var versionWaiters: [() -> Void] = []
     let events: EventHub
     var signals: [SignalWatcher] = []
+    /// Fires once, on the loop's first turn, to hand startup's code pages back.
+    var startupRelease: LoopTimer?
     var exitCode: Int32 = 0
     /// The bound port (useful when `listen` asks for port 0, as tests do).
     public private(set) var port = 0
@@ -51,6 +53,15 @@ public final class Gateway {
             Log.error("gateway", "\(error)")
             return 1
         }
+        // On the loop's first turn every startup path (config, boot, the loop's own
+        // setup) has run: its code pages can go back to the kernel then, so only
+        // what serving touches faults back in.
+        startupRelease = LoopTimer(loop) { [unowned self] in
+            StartupMemory.releaseStartupCode()
+            self.startupRelease?.close()
+            self.startupRelease = nil
+        }
+        startupRelease?.start(afterMs: 0)
         loop.run()
         return exitCode
     }
@@ -73,7 +84,6 @@ public final class Gateway {
         if auth == nil && !Gateway.isLoopback(listen.host) {
             Log.warn("gateway", "listening on \(listen) with no auth: anyone on the network can control streams (set server.auth)")
         }
-        StartupMemory.releaseStartupCode()
         Log.info("gateway", "vtx-link \(BuildInfo.version) listening on \(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(port), \(config.streams.count) stream(s), hls_root \(config.server.hlsRoot)")
     }
 
@@ -83,6 +93,8 @@ public final class Gateway {
     public func shutdown(done: (() -> Void)? = nil) {
         events.closeAll()
         closeDelayTimers()
+        startupRelease?.close()
+        startupRelease = nil
         var pending = 2
         let finish = { [unowned self] in
             pending -= 1
