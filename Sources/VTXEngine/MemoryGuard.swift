@@ -46,6 +46,14 @@ public struct MemoryGuard {
         return max(0, hwm - file, current)
     }
 
+    /// The cost to plan for when starting a stream: its own measured cost, or, before
+    /// its FFmpeg has ever been measured, the largest cost measured for any other
+    /// stream (they run the same binary): a camera that never ran is expected to cost
+    /// what its neighbours do, not nothing.
+    public static func plannedCostKB(own: Int, others: [Int]) -> Int {
+        own > 0 ? own : (others.max() ?? 0)
+    }
+
     public func check(expectedCostKB: Int) -> Verdict {
         guard let available = readAvailableKB() else { return .allowed }  // no procfs: cannot judge
         let needed = minAvailableKB + expectedCostKB

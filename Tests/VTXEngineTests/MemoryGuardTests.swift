@@ -57,6 +57,12 @@ final class MemoryGuardTests: XCTestCase {
         XCTAssertEqual(calls, 2)
     }
 
+    func testAStreamNeverMeasuredPlansForTheCostliestNeighbour() {
+        XCTAssertEqual(MemoryGuard.plannedCostKB(own: 0, others: [0, 11_800, 2_100]), 11_800)
+        XCTAssertEqual(MemoryGuard.plannedCostKB(own: 0, others: []), 0, "nothing measured yet: nothing to plan for")
+        XCTAssertEqual(MemoryGuard.plannedCostKB(own: 600, others: [11_800]), 600, "its own measurement wins")
+    }
+
     // MARK: expected cost of a restart
 
     func testExpectedCostLeavesOutSharedLibraryPages() {
