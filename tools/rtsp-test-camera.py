@@ -14,9 +14,9 @@ Once listening it prints exactly one line on stdout, flushed:
 
     READY rtsp://127.0.0.1:8554/cam
 
-and runs until SIGTERM or SIGINT, then exits with status 0. The media is
-shared, so several clients (e.g. several FFmpeg processes) can connect at
-once; TCP and UDP transports are both offered. With --user/--password,
+and runs until SIGTERM or SIGINT, then exits with status 0. Several clients
+(e.g. several FFmpeg processes) can connect at once, each with its own
+encoder; TCP and UDP transports are both offered. With --user/--password,
 clients must authenticate (--auth basic, the default, or
 --auth digest; PyGObject cannot enable both at once); a wrong or missing credential
 gets "401 Unauthorized". Errors go to stderr and exit with status 1 (bad
@@ -116,7 +116,12 @@ def main(argv):
 
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch_line(a))
-    factory.set_shared(True)
+    # One pipeline per client, not one shared media: with a shared media,
+    # GStreamer 1.22's RTSP server aborts (gst_rtsp_media_get_rates: assertion
+    # failed) when a client PLAYs while the last one's TEARDOWN is unpreparing
+    # it — which is what a gateway restarting its relays does. An encoder per
+    # client costs a few % of a core at 320x240.
+    factory.set_shared(False)
     # Protocols left at the default: UDP, UDP multicast and TCP (interleaved).
 
     if a.user is not None:
