@@ -58,6 +58,14 @@ public struct MemoryGuard {
         guard let available = readAvailableKB() else { return .allowed }  // no procfs: cannot judge
         let needed = minAvailableKB + expectedCostKB
         if available >= needed { return .allowed }
-        return .refused(reason: "memory guard: \(available / 1024) MB available, \(needed / 1024) MB needed (min_available_mb \(minAvailableKB / 1024) + expected \(expectedCostKB / 1024) MB)", retryAfterSec: 10)
+        return .refused(reason: "memory guard: \(Self.megabytes(available)) MB available, \(Self.megabytes(needed)) MB needed (min_available_mb \(Self.megabytes(minAvailableKB)) + expected \(Self.megabytes(expectedCostKB)) MB)", retryAfterSec: 10)
+    }
+
+    /// kB as MB for people: whole numbers as they are, else one decimal, so a
+    /// refusal never reads "4 MB available, 4 MB needed".
+    static func megabytes(_ kb: Int) -> String {
+        if kb % 1024 == 0 { return String(kb / 1024) }
+        let tenths = (kb * 10 + 512) / 1024
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

@@ -57,6 +57,11 @@ final class MemoryGuardTests: XCTestCase {
         XCTAssertEqual(calls, 2)
     }
 
+    func testRefusalShowsFractionsOfAMegabyte() {
+        guard case .refused(let reason, _) = guardWith(minMB: 4, availableKB: 4_090).check(expectedCostKB: 536) else { return XCTFail() }
+        XCTAssertTrue(reason.contains("4.0 MB available, 4.5 MB needed (min_available_mb 4 + expected 0.5 MB)"), reason)
+    }
+
     func testAStreamNeverMeasuredPlansForTheCostliestNeighbour() {
         XCTAssertEqual(MemoryGuard.plannedCostKB(own: 0, others: [0, 11_800, 2_100]), 11_800)
         XCTAssertEqual(MemoryGuard.plannedCostKB(own: 0, others: []), 0, "nothing measured yet: nothing to plan for")
