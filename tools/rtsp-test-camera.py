@@ -1,14 +1,27 @@
 #!/usr/bin/python3
-"""A tiny RTSP test camera for VTX Link tests and demos.
+"""A tiny RTSP test camera for VTX Link tests and demos, in the shapes real
+cameras come in.
 
-Serves a live H.264 test pattern (no audio) over RTSP with GStreamer's
-RTSP server. Run it with the *system* Python, which has PyGObject:
+Serves a live test pattern over RTSP with GStreamer's RTSP server. Run it with
+the *system* Python, which has PyGObject:
 
     /usr/bin/python3 tools/rtsp-test-camera.py [--port 8554] [--path /cam]
-        [--user U --password P [--auth basic|digest]] [--fps 25] [--size 320x240] [--host 127.0.0.1]
+        [--user U --password P [--auth basic|digest]] [--fps 25] [--size 320x240]
+        [--host 127.0.0.1] [--video h264|h265] [--gop SECONDS] [--bitrate KBITS]
+        [--audio none|aac|alaw|mulaw|opus] [--noise] [--refuse-first N]
+
+Shapes: --video h265 (x265enc), --gop 4 (a keyframe every 4 s; default 1),
+--bitrate 4000 --size 1280x720 --noise (a 4 Mbit/s main stream of noise, which
+does not compress), --audio alaw|mulaw (G.711 at 8 kHz mono, as Hikvision,
+Dahua and Reolink send by default), aac (voaacenc, 16 kHz mono) or opus (48 kHz).
+--refuse-first N answers the first N DESCRIBE requests with "503 Service
+Unavailable", as a camera does whose one or two sessions are taken;
+--refuse-alternate refuses the 1st, 3rd, 5th... so every cold start meets one
+refusal.
 
 Needs: python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-base
-(videotestsrc), -good (rtph264pay), -ugly (x264enc).
+(videotestsrc, audiotestsrc, opusenc), -good (rtph264pay, alawenc, mulawenc),
+-ugly (x264enc), -bad (x265enc, voaacenc; only for those shapes).
 
 Once listening it prints exactly one line on stdout, flushed:
 
@@ -55,7 +68,23 @@ def parse_args(argv):
     p.add_argument("--fps", type=int, default=25, help="frames per second (default 25)")
     p.add_argument("--size", default="320x240", help="WIDTHxHEIGHT (default 320x240)")
     p.add_argument("--pattern", default="smpte", help="videotestsrc pattern (default smpte)")
+    p.add_argument("--video", choices=("h264", "h265"), default="h264", help="video codec (default h264)")
+    p.add_argument("--gop", type=float, default=1.0, help="seconds between keyframes (default 1)")
+    p.add_argument("--bitrate", type=int, default=500, help="video kbit/s (default 500)")
+    p.add_argument("--noise", action="store_true", help="a noise picture (does not compress: the bitrate is real)")
+    p.add_argument("--audio", choices=("none", "aac", "alaw", "mulaw", "opus"), default="none",
+                   help="audio track (default none)")
+    p.add_argument("--refuse-first", type=int, default=0, metavar="N",
+                   help="answer the first N DESCRIBE requests with 503")
+    p.add_argument("--refuse-alternate", action="store_true",
+                   help="answer every other DESCRIBE (the 1st, 3rd, ...) with 503: each cold start is refused once")
     a = p.parse_args(argv)
+    if not 0.1 <= a.gop <= 30:
+        p.error("--gop must be 0.1..30 seconds")
+    if not 50 <= a.bitrate <= 50000:
+        p.error("--bitrate must be 50..50000 kbit/s")
+    if a.noise:
+        a.pattern = "snow"
     if not a.path.startswith("/"):
         a.path = "/" + a.path
     if (a.user is None) != (a.password is None):
@@ -74,27 +103,54 @@ def parse_args(argv):
     return a
 
 
+AUDIO = {
+    # (elements, payloader) per --audio; G.711 is 8 kHz mono as cameras send it.
+    "aac": ("audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000 ! aacparse", "rtpmp4gpay"),
+    "alaw": ("audio/x-raw,rate=8000,channels=1 ! alawenc", "rtppcmapay"),
+    "mulaw": ("audio/x-raw,rate=8000,channels=1 ! mulawenc", "rtppcmupay"),
+    "opus": ("audio/x-raw,rate=48000,channels=1 ! opusenc", "rtpopuspay"),
+}
+
+
 def launch_line(a):
-    # key-int-max = one second of frames -> an IDR every second, so HLS
-    # segments of 1 s (or any whole number of seconds) are possible.
-    # Caps force 4:2:0 8-bit so browsers/FFmpeg get Constrained Baseline-ish
-    # H.264 (profile=baseline avoids B-frames; zerolatency also disables them).
-    return (
-        "( videotestsrc is-live=true pattern={pat} "
+    # key-int-max = --gop seconds of frames -> an IDR every --gop seconds, so HLS
+    # segments are --gop seconds (or a whole multiple) long.
+    # Caps force 4:2:0 8-bit; H.264 profile=baseline avoids B-frames (zerolatency
+    # also disables them), as most cameras' main streams do.
+    gop = max(1, int(round(a.gop * a.fps)))
+    if a.video == "h265":
+        enc = ("x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={br} "
+               "! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1")
+    else:
+        enc = ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={br} "
+               "! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1")
+    video = (
+        "videotestsrc is-live=true pattern={pat} "
         "! video/x-raw,width={w},height={h},framerate={fps}/1,format=I420 "
-        "! timeoverlay font-desc=\"Sans 14\" "
-        "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} "
-        "bitrate=500 "
-        "! video/x-h264,profile=baseline "
-        "! rtph264pay name=pay0 pt=96 config-interval=1 )"
-    ).format(pat=a.pattern, w=a.width, h=a.height, fps=a.fps)
+        "! timeoverlay font-desc=\"Sans 14\" ! " + enc
+    ).format(pat=a.pattern, w=a.width, h=a.height, fps=a.fps, gop=gop, br=a.bitrate)
+    audio = ""
+    if a.audio != "none":
+        caps, pay = AUDIO[a.audio]
+        audio = (" audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample "
+                 "! {caps} ! {pay} name=pay1 pt=97").format(caps=caps, pay=pay)
+    return "( " + video + audio + " )"
+
+
+def required_elements(a):
+    names = ["videotestsrc", "timeoverlay"]
+    names += ["x265enc", "rtph265pay"] if a.video == "h265" else ["x264enc", "rtph264pay"]
+    if a.audio != "none":
+        names += ["audiotestsrc", AUDIO[a.audio][1]]
+        names.append({"aac": "voaacenc", "alaw": "alawenc", "mulaw": "mulawenc", "opus": "opusenc"}[a.audio])
+    return names
 
 
 def main(argv):
     a = parse_args(argv)
     Gst.init(None)
 
-    for element in ("videotestsrc", "timeoverlay", "x264enc", "rtph264pay"):
+    for element in required_elements(a):
         if Gst.ElementFactory.find(element) is None:
             sys.stderr.write("rtsp-test-camera: GStreamer element %r is missing\n" % element)
             return 1
@@ -143,6 +199,22 @@ def main(argv):
         factory.set_permissions(perms)
 
     server.get_mount_points().add_factory(a.path, factory)
+
+    if a.refuse_first > 0 or a.refuse_alternate:
+        seen = [0]
+
+        def on_describe(_client, _ctx):
+            seen[0] += 1
+            n = seen[0]
+            if n <= a.refuse_first or (a.refuse_alternate and n % 2 == 1):
+                sys.stderr.write("rtsp-test-camera: DESCRIBE %d refused (503)\n" % n)
+                return GstRtsp.RTSPStatusCode.SERVICE_UNAVAILABLE
+            return GstRtsp.RTSPStatusCode.OK
+
+        def on_client(_server, client):
+            client.connect("pre-describe-request", on_describe)
+
+        server.connect("client-connected", on_client)
 
     try:
         source_id = server.attach(None)

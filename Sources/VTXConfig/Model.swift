@@ -200,7 +200,8 @@ public struct StreamConfig: Equatable {
     /// `stall_timeout` (default 15, seconds, ≥ 1) — a running stream whose playlist stops
     /// changing this long is restarted.
     public var stallTimeout: Int
-    /// `start_min_segments` (default 2, ≥ 1) — segments the playlist must list before it is served.
+    /// `start_min_segments` (default 3, ≥ 1) — segments the playlist must list before it is
+    /// served: Chromium's native HLS fails on a first live playlist with fewer than 3.
     public var startMinSegments: Int
     /// `kill_timeout` (default 3, seconds, ≥ 1) — SIGTERM → SIGKILL grace period.
     public var killTimeout: Int
@@ -211,12 +212,12 @@ public struct StreamConfig: Equatable {
     public static let defaultIdleTimeout = 30
     public static let defaultInputArgs: [String] = []
     public static let defaultOutputArgs: [String] = [
-        "-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_list_size", "6",
+        "-c", "copy", "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
         "-hls_flags", "delete_segments+omit_endlist", "{output_dir}/index.m3u8",
     ]
     public static let defaultStartTimeout = 20
     public static let defaultStallTimeout = 15
-    public static let defaultStartMinSegments = 2
+    public static let defaultStartMinSegments = 3
     public static let defaultKillTimeout = 3
     /// The placeholder replaced by the stream's HLS directory.
     public static let outputDirPlaceholder = "{output_dir}"

@@ -520,7 +520,7 @@ public struct StreamMachine {
             if isWanted(at: now) {
                 beginStart(.retry(delayMs: b.delayMs), now: now)
             } else {
-                goIdle(reason: .noViewers, abortWaiters: false, now: now)
+                goIdle(reason: .noViewers, abortWaiters: true, now: now)
             }
         case .stopping(var s):
             guard !s.killed, now >= s.killDeadline else { break }
@@ -610,7 +610,11 @@ public struct StreamMachine {
         }
         counters.count(.crashed)
         failureMessage = Self.describeExit(code: code, signal: signal, tail: tail)
-        fail(.crashed, runTimeMs: runTime, now: now, abortWaiters: wasStarting,
+        // Requests waiting for a start keep waiting across the retries (a camera that
+        // refuses one RTSP session often accepts the next, 1–2 s later); they are
+        // answered when a retry becomes ready, the stream fails, or their
+        // start_timeout passes.
+        fail(.crashed, runTimeMs: runTime, now: now, abortWaiters: false,
              history: (pid: pid, code: code, signal: signal, detail: nil, stderr: tail))
     }
 

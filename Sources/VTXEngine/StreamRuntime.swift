@@ -66,11 +66,16 @@ public final class StreamRuntime {
         noteClient(peer, now: now)
         lastRejection = nil
         perform(machine.demand(now: now))
+        let deadline = now + Int64(config.startTimeout) * 1000
         switch machine.phase {
         case .running:
             reply(.ready(path: playlistPath))
+        case .backoff where (machine.retryAt ?? 0) > deadline:
+            // The next try comes after this request would have given up: say so now.
+            let wait = Int(max(1, ((machine.retryAt ?? now) - now + 999) / 1000))
+            reply(.unavailable(status: 503, code: "backoff", reason: failureText + "; next try in \(wait) s", retryAfterSec: wait))
         case .starting, .backoff, .stopping:
-            waiters.append(Waiter(deadline: now + Int64(config.startTimeout) * 1000, reply: reply))
+            waiters.append(Waiter(deadline: deadline, reply: reply))
             armTimer()
         case .failed:
             reply(.unavailable(status: 503, code: "stream_failed", reason: failureText, retryAfterSec: nil))

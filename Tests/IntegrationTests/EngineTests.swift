@@ -280,7 +280,7 @@ final class SilentListener {
 final class EngineTests: XCTestCase {
     typealias S = EngineSupport
 
-    func testColdRequestServesPlaylistWithTwoSegmentsAndFFprobeReadsH264ThroughTheGateway() throws {
+    func testColdRequestServesPlaylistWithThreeSegmentsAndFFprobeReadsH264ThroughTheGateway() throws {
         let cam = try RTSPCamera()
         let g = try GatewayProcess(name: "eng-cold") { port, root in
             S.config(port: port, root: root, streams: [S.rtspStream("cam", source: cam.url)])
@@ -292,7 +292,7 @@ final class EngineTests: XCTestCase {
         let cold = S.now() - t0
         XCTAssertEqual(r.status, 200, r.text + "\n" + g.log)
         XCTAssertEqual(r.headers["content-type"], "application/vnd.apple.mpegurl")
-        XCTAssertGreaterThanOrEqual(S.segments(r.text), 2, "start_min_segments is 2:\n" + r.text)
+        XCTAssertGreaterThanOrEqual(S.segments(r.text), 3, "start_min_segments is 3:\n" + r.text)
         XCTAssertEqual(g.ffmpegPIDs.count, 1)
         XCTAssertEqual(S.state(g, "cam"), "running")
 

@@ -130,11 +130,11 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertFalse(st.autoStart)
         XCTAssertEqual(st.idleTimeout, 30)
         XCTAssertEqual(st.inputArgs, [])
-        XCTAssertEqual(st.outputArgs, ["-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_list_size", "6",
+        XCTAssertEqual(st.outputArgs, ["-c", "copy", "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
                                        "-hls_flags", "delete_segments+omit_endlist", "{output_dir}/index.m3u8"])
         XCTAssertEqual(st.startTimeout, 20)
         XCTAssertEqual(st.stallTimeout, 15)
-        XCTAssertEqual(st.startMinSegments, 2)
+        XCTAssertEqual(st.startMinSegments, 3)
         XCTAssertEqual(st.killTimeout, 3)
         XCTAssertEqual(st.retry.maxAttempts, 0)
         XCTAssertEqual(st.retry.initialBackoffSec, 2)

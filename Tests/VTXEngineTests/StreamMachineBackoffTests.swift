@@ -137,7 +137,9 @@ final class StreamMachineBackoffTests: XCTestCase {
         _ = SM.crash(&m, at: 49_000)       // retry at 51_000; last access 20_000 → 31 s ago
         XCTAssertEqual(m.phase, .backoff)
         XCTAssertFalse(m.isWanted(at: 51_000))
-        XCTAssertEqual(m.timerFired(now: 51_000), [.stateChanged(from: .backoff, to: .idle, reason: .noViewers)])
+        // (a request still waiting across the retries is answered, not left to time out)
+        XCTAssertEqual(m.timerFired(now: 51_000), [.stateChanged(from: .backoff, to: .idle, reason: .noViewers),
+                                                   .abortWaiters(.noViewers)])
         XCTAssertEqual(m.want, .down)
         XCTAssertEqual(m.attempt, 0)
         XCTAssertNil(m.nextDeadline)

@@ -141,18 +141,25 @@ final class StreamMachineTests: XCTestCase {
         XCTAssertEqual(m.phase, .starting)
     }
 
-    func testCrashWhileStartingAbortsWaiters() {
+    func testCrashWhileStartingKeepsWaitersForTheRetry() {
         var m = SM.machine()
         _ = m.demand(now: 0)
         _ = m.spawned(pid: 3, now: 0)
         XCTAssertEqual(SM.crash(&m, pid: 3, at: 500), [
             .cleanDirectory,
             .stateChanged(from: .starting, to: .backoff, reason: .crashed),
-            .abortWaiters(.crashed),
         ])
         XCTAssertEqual(m.failureReason, .crashed)
         XCTAssertEqual(m.failureMessage, "exit code 1: boom")
         XCTAssertEqual(m.counters.crashed, 1)
+        // the retry succeeds: the waiting requests get the playlist
+        XCTAssertEqual(m.timerFired(now: 2_500), [
+            .stateChanged(from: .backoff, to: .starting, reason: .retry), .spawn,
+        ])
+        _ = m.spawned(pid: 4, now: 2_500)
+        XCTAssertEqual(m.playlistChanged(segments: 3, now: 5_000), [
+            .stateChanged(from: .starting, to: .running, reason: .ready), .ready,
+        ])
     }
 
     // MARK: idle reclamation

@@ -75,12 +75,13 @@ final class RTSPCamera {
     let process = Process()
     let url: String
 
-    init(path: String = "/cam", user: String? = nil, password: String? = nil) throws {
+    /// `shape`: extra arguments of tools/rtsp-test-camera.py (`--gop 2`, `--audio alaw`…).
+    init(path: String = "/cam", user: String? = nil, password: String? = nil, shape: [String] = []) throws {
         port = Harness.freePort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         var args = [Harness.packageRoot + "/tools/rtsp-test-camera.py", "--port", String(port), "--path", path]
         if let user, let password { args += ["--user", user, "--password", password] }
-        process.arguments = args
+        process.arguments = args + shape
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
