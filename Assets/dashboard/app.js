@@ -353,19 +353,29 @@ function openPreview(e) {
   const probe = document.createElement('video');
   if (probe.canPlayType('application/vnd.apple.mpegurl')) {
     const v = document.createElement('video'), url = playlistURL(e);
-    let tries = 0;
+    let retries = 0;
     v.muted = true; v.autoplay = true; v.controls = true; v.playsInline = true;
+    v.dataset.retries = '0';
     v.setAttribute('aria-label', 'Live preview of ' + e.s.name);
     text(status, 'Loading… (an idle stream starts on demand)');
     v.addEventListener('playing', () => text(status, ''));
-    // A stream that just started lists few segments, which some players refuse:
-    // try again a few times while it fills up.
+    // A healthy stream plays on the first try (the gateway serves a playlist every
+    // player accepts). Only a real outage — the stream in backoff after its FFmpeg
+    // failed — is retried, and the status says why and when.
     v.addEventListener('error', () => {
       if (e.video !== v) return;
-      if (tries++ < 8) {
-        text(status, 'Waiting for the stream… (retry ' + tries + ')');
-        setTimeout(() => { if (e.video === v) { v.src = url; v.play().catch(() => {}); } }, 1500);
-      } else text(status, 'Cannot play: ' + (v.error && v.error.message ? v.error.message : 'playback error'));
+      const why = v.error && v.error.message ? v.error.message : 'playback error';
+      const s = e.s;
+      if (s.state === 'backoff' && retries < 8) {
+        retries++;
+        v.dataset.retries = String(retries);
+        const wait = Math.max(1, Math.ceil(num(s.next_retry_in_sec) ? s.next_retry_in_sec : 2)) + 1;
+        text(status, 'The camera is unavailable (' + (s.failure || s.reason || 'FFmpeg failed') + '); the gateway tries again' +
+          ' in ' + dur(wait - 1) + ', the preview then too (' + retries + ').');
+        setTimeout(() => { if (e.video === v) { v.src = url; v.play().catch(() => {}); } }, wait * 1000);
+      } else {
+        text(status, 'Cannot play: ' + why + (s.state && s.state !== 'running' ? ' (stream ' + s.state + ')' : ''));
+      }
     });
     v.src = url;
     player.replaceChildren(v);

@@ -225,6 +225,8 @@ final class DashboardTests: XCTestCase {
         let played = browser.waitFor("(\(video)?.currentTime ?? 0) > 2", timeout: 40)
         let position = try browser.eval("\(video)?.currentTime ?? -1")
         XCTAssertTrue(played, "video did not advance past 2 s (currentTime \(String(describing: position)), error \(String(describing: try? browser.eval("\(video)?.error?.message ?? ''"))))")
+        XCTAssertEqual(try browser.eval("\(video).dataset.retries") as? String, "0",
+                       "a healthy cold stream must play on the preview's first try, not after a retry")
         XCTAssertEqual(try browser.eval("\(video).muted") as? Bool, true)
         XCTAssertTrue(try browser.eval("\(video).src") as? String == gw.url("/hls/demo/index.m3u8"))
         XCTAssertEqual(stateFromAPI(gw, "demo"), "running")
@@ -237,6 +239,31 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(try browser.eval("\(video) === null") as? Bool, true)
         XCTAssertTrue(Harness.waitUntil(15, interval: 0.2) { self.stateFromAPI(gw, "demo") == "idle" }, "stream not idle after the preview closed")
         XCTAssertTrue(browser.waitFor(Self.stateIs("demo", "idle"), timeout: 3))
+    }
+
+    /// A camera that is down: the preview retries only while the stream is in
+    /// backoff, and says why.
+    func testPreviewOfAStreamInBackoffSaysWhy() throws {
+        let dead = Harness.freePort()  // nothing listens there: FFmpeg fails at once
+        let gw = try GatewayProcess(name: "dash-down") { port, root in
+            Self.yaml(port, root, streams: """
+              - name: "down"
+                source: "rtsp://127.0.0.1:\(dead)/cam"
+                start_timeout: 3
+                retry:
+                  initial_backoff_sec: 5
+            """)
+        }
+        defer { gw.stop() }
+        let browser = try HeadlessChromium()
+        defer { browser.close() }
+        try browser.open(gw.url("/"))
+        XCTAssertTrue(browser.waitFor(Self.stateIs("down", "idle"), timeout: 10))
+        try browser.eval(Self.click("down", ".play"))
+        let status = "document.querySelector('[data-stream=\"down\"] .pstatus').textContent"
+        XCTAssertTrue(browser.waitFor("\(status).includes('camera is unavailable')", timeout: 15),
+                      "preview status: \(String(describing: try? browser.eval(status)))\n" + gw.log.suffix(1500))
+        XCTAssertNotEqual(try browser.eval("document.querySelector('[data-stream=\"down\"] video').dataset.retries") as? String, "0")
     }
 
     /// Screenshots for people: one running stream, one failed with its history open,
