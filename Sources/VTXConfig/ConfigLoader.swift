@@ -384,7 +384,9 @@ final class ConfigDecoder {
         if let b = nonEmptyString(m["ffmpeg_binary"]?.value, "server.ffmpeg_binary") { s.ffmpegBinary = b }
         if let v = m["hls_root"]?.value, let text = string(v, "server.hls_root") {
             switch Self.checkHLSRoot(text) {
-            case .success(let root): s.hlsRoot = root
+            case .success(let root):
+                s.hlsRoot = root
+                if !text.hasPrefix("/") { s.hlsRootGiven = text }
             case .failure(let e): error(v.mark, "server.hls_root", e.message)
             }
         }
@@ -407,21 +409,32 @@ final class ConfigDecoder {
 
     struct Message: Error { var message: String }
 
-    /// Absolute, not "/", no ".." component; trailing slashes removed.
-    static func checkHLSRoot(_ text: String) -> Result<String, Message> {
-        guard text.hasPrefix("/") else {
-            return .failure(Message(message: "must be an absolute path, got \(quoteForMessage(text))"))
+    /// Not "/", no ".." component; "." components and trailing slashes removed. A
+    /// relative path (the original's sample has `"./temp/hls"`) is resolved against
+    /// the working directory, as the original does.
+    static func checkHLSRoot(_ given: String, workingDirectory: () -> String? = currentDirectory) -> Result<String, Message> {
+        var text = given
+        if !text.hasPrefix("/") {
+            guard let cwd = workingDirectory(), cwd.hasPrefix("/") else {
+                return .failure(Message(message: "is relative (\(quoteForMessage(given))) and the working directory is unknown"))
+            }
+            text = cwd + "/" + text
         }
-        let components = text.split(separator: "/", omittingEmptySubsequences: true)
+        let components = text.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        text = "/" + components.joined(separator: "/")
         if components.isEmpty {
             return .failure(Message(message: "must not be \"/\" (stream directories are created and deleted under it)"))
         }
         if components.contains("..") {
-            return .failure(Message(message: "must not contain a \"..\" component, got \(quoteForMessage(text))"))
+            return .failure(Message(message: "must not contain a \"..\" component, got \(quoteForMessage(given))"))
         }
-        var root = text
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        return .success(root)
+        return .success(text)
+    }
+
+    static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(cString: buffer)
     }
 
     func decodeAuth(_ node: YNode) -> AuthConfig? {

@@ -92,9 +92,12 @@ public struct ServerConfig: Equatable {
     public var listen: ListenAddress
     /// `ffmpeg_binary` (default "ffmpeg", looked up in PATH).
     public var ffmpegBinary: String
-    /// `hls_root` (default "/dev/shm/vtx-hls") — absolute, not "/", no `..`;
-    /// trailing slashes are removed. One sub-directory per stream.
+    /// `hls_root` (default "/dev/shm/vtx-hls") — not "/", no `..`; a relative path is
+    /// resolved against the working directory; trailing slashes are removed. One
+    /// sub-directory per stream. Always absolute here.
     public var hlsRoot: String
+    /// The relative `hls_root` as written, when it was relative (logged at start).
+    public var hlsRootGiven: String? = nil
     /// `supervisor_interval_ms` (optional, positive) — accepted for compatibility
     /// with the original; informational only (supervision is event-driven).
     public var supervisorIntervalMs: Int?

@@ -84,6 +84,9 @@ public final class Gateway {
         if auth == nil && !Gateway.isLoopback(listen.host) {
             Log.warn("gateway", "listening on \(listen) with no auth: anyone on the network can control streams (set server.auth)")
         }
+        if let given = config.server.hlsRootGiven {
+            Log.info("gateway", "hls_root \"\(given)\" is relative: using \(config.server.hlsRoot)")
+        }
         Log.info("gateway", "vtx-link \(BuildInfo.version) listening on \(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(port), \(config.streams.count) stream(s), hls_root \(config.server.hlsRoot)")
     }
 

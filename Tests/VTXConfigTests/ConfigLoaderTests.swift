@@ -362,8 +362,16 @@ final class ConfigLoaderTests: XCTestCase {
                        ["t.yaml:2:13: server.hls_root: must not contain a \"..\" component, got \"/dev/shm/../etc\""])
         XCTAssertEqual(loadErrors("server:\n  hls_root: /dev/shm/..\n"),
                        ["t.yaml:2:13: server.hls_root: must not contain a \"..\" component, got \"/dev/shm/..\""])
-        XCTAssertEqual(loadErrors("server:\n  hls_root: vtx-hls\n"),
-                       ["t.yaml:2:13: server.hls_root: must be an absolute path, got \"vtx-hls\""])
+        // Relative (the original's sample: "./temp/hls"): resolved against the working directory.
+        let cwd = ConfigDecoder.currentDirectory() ?? "?"
+        XCTAssertEqual(loadOK("server:\n  hls_root: \"./temp/hls\"\n")?.server.hlsRoot, cwd + "/temp/hls")
+        XCTAssertEqual(loadOK("server:\n  hls_root: \"./temp/hls\"\n")?.server.hlsRootGiven, "./temp/hls")
+        XCTAssertEqual(loadOK("server:\n  hls_root: vtx-hls/\n")?.server.hlsRoot, cwd + "/vtx-hls")
+        XCTAssertEqual(loadOK("server:\n  hls_root: /dev/./shm/x\n")?.server.hlsRoot, "/dev/shm/x")
+        XCTAssertEqual(loadErrors("server:\n  hls_root: ../x\n"),
+                       ["t.yaml:2:13: server.hls_root: must not contain a \"..\" component, got \"../x\""])
+        XCTAssertEqual(ConfigDecoder.checkHLSRoot("x", workingDirectory: { nil }).failureMessage,
+                       "is relative (\"x\") and the working directory is unknown")
         // ".." inside a name is not a component.
         XCTAssertEqual(loadOK("server:\n  hls_root: /srv/a..b/\n")?.server.hlsRoot, "/srv/a..b")
     }
@@ -520,4 +528,8 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(loadErrors("server:\n  ffmpeg_binary: \"ff\\0mpeg\"\n"),
                        ["t.yaml:2:18: server.ffmpeg_binary: must not contain a NUL character"])
     }
+}
+
+extension Result where Failure == ConfigDecoder.Message {
+    var failureMessage: String? { if case .failure(let m) = self { return m.message } else { return nil } }
 }
