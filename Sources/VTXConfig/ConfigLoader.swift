@@ -134,7 +134,8 @@ enum Keys {
     static let auth = ["username", "password", "token", "metrics", "hls"]
     static let ramdisk = ["mount", "size_mb"]
     static let stream = ["name", "source", "auto_start", "idle_timeout", "input_args", "output_args",
-                         "start_timeout", "stall_timeout", "start_min_segments", "kill_timeout", "retry"]
+                         "start_timeout", "stall_timeout", "start_min_segments", "kill_timeout", "retry",
+                         "max_storage_mb"]
     static let retry = ["max_attempts", "initial_backoff_sec", "max_backoff_sec", "reset_after_sec"]
 }
 
@@ -535,6 +536,7 @@ final class ConfigDecoder {
         }
         if let v = m["output_args"]?.value, let list = stringList(v, "\(path).output_args") {
             s.outputArgs = list
+            s.outputArgsGiven = true
             let argsPath = "\(path).output_args"
             if !list.contains(where: { containsSubstring($0, StreamConfig.outputDirPlaceholder) }) {
                 error(v.mark, argsPath, "must contain \"{output_dir}\" in some element (where FFmpeg writes the HLS files)")
@@ -552,6 +554,7 @@ final class ConfigDecoder {
         s.stallTimeout = int(m["stall_timeout"]?.value, "\(path).stall_timeout", .positive, default: s.stallTimeout)
         s.startMinSegments = int(m["start_min_segments"]?.value, "\(path).start_min_segments", .positive, default: s.startMinSegments)
         s.killTimeout = int(m["kill_timeout"]?.value, "\(path).kill_timeout", .positive, default: s.killTimeout)
+        s.maxStorageMB = optionalInt(m["max_storage_mb"]?.value, "\(path).max_storage_mb", .positive)
         if let v = m["retry"]?.value, let retry = decodeRetry(v, path: "\(path).retry") {
             s.retry = retry
         }

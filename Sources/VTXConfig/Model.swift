@@ -208,6 +208,12 @@ public struct StreamConfig: Equatable {
     public var startMinSegments: Int
     /// `kill_timeout` (default 3, seconds, ≥ 1) — SIGTERM → SIGKILL grace period.
     public var killTimeout: Int
+    /// `max_storage_mb` (optional, ≥ 1) — most MiB the stream's files may take on the
+    /// RAM disk; past it FFmpeg is restarted (`storage_limit`). Unset: 30 s of the
+    /// stream's own bitrate, at least 4 MiB (`SegmentStore.automaticCapBytes`).
+    public var maxStorageMB: Int? = nil
+    /// Whether `output_args` was written in the file (else the default is used).
+    public var outputArgsGiven = false
     /// `retry` (defaults: see `RetryConfig`).
     public var retry: RetryConfig
 
@@ -259,7 +265,8 @@ public struct StreamConfig: Equatable {
 
     /// The full FFmpeg argv: `[binary, "-hide_banner", "-nostdin"] + input_args +
     /// ["-i", source] + output_args`, with every "{output_dir}" replaced by `outputDir`.
-    public func ffmpegArguments(binary: String, outputDir: String) -> [String] {
+    public func ffmpegArguments(binary: String, outputDir: String, output: [String]? = nil) -> [String] {
+        let outputArgs = output ?? self.outputArgs
         var argv: [String] = [binary, "-hide_banner", "-nostdin"]
         argv.reserveCapacity(5 + inputArgs.count + outputArgs.count)
         argv.append(contentsOf: inputArgs)

@@ -40,6 +40,9 @@ extension GatewayConfig {
             let mode = st.autoStart ? "auto_start" : (st.idleTimeout == 0 ? "on demand, never idle-stopped" : "on demand, idle_timeout \(st.idleTimeout)s")
             lines.append("    " + pad(st.name, width + 1) + m(st.source))
             lines.append("    " + String(repeating: " ", count: width + 1) + mode + ", playlist \(m(st.playlistName))")
+            lines.append("    " + String(repeating: " ", count: width + 1) + (st.outputArgsGiven
+                ? "output_args as written"
+                : "output: chosen from the source's codecs at first start (H.264+AAC/MP3 copied; G.711/Opus → AAC; H.265 → fMP4 hvc1)"))
         }
         return lines.joined(separator: "\n")
     }

@@ -78,7 +78,7 @@ public final class Engine {
             return Refusal(rejection: .maxStreams, detail: detail,
                            outcome: .unavailable(status: 503, code: "max_streams", reason: detail, retryAfterSec: 10))
         }
-        let cost = MemoryGuard.plannedCostKB(own: stream.expectedCostKB, others: streams.map(\.expectedCostKB))
+        let cost = MemoryGuard.plannedCostKB(own: stream.plannedCostKB, others: streams.map(\.plannedCostKB))
         if case .refused(let reason, let retry) = memoryGuard.check(expectedCostKB: cost) {
             return Refusal(rejection: .memory, detail: reason,
                            outcome: .unavailable(status: 503, code: "memory_guard", reason: reason, retryAfterSec: retry))

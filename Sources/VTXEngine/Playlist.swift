@@ -19,4 +19,46 @@ public enum Playlist {
         guard let text = Files.readString(path, limit: 256 * 1024) else { return 0 }
         return segmentCount(text)
     }
+
+    /// Lines of the playlist, split on LF or CR bytes, empty ones dropped.
+    static func lines(_ text: some StringProtocol) -> [Substring.UTF8View.SubSequence] {
+        Substring(text).utf8.split(whereSeparator: { $0 == 10 || $0 == 13 })
+    }
+
+    /// The files a playlist refers to, as names in the stream directory: media
+    /// segment URIs and `#EXT-X-MAP:URI="…"` (fMP4's init segment), without a query
+    /// and without any directory part.
+    public static func listedFiles(_ text: some StringProtocol) -> Set<String> {
+        var names = Set<String>()
+        let mapTag = Array("#EXT-X-MAP:".utf8), uriKey = Array("URI=\"".utf8)
+        for line in lines(text) {
+            var uri: Substring.UTF8View.SubSequence
+            if line.first == UInt8(ascii: "#") {
+                guard line.starts(with: mapTag), let r = line.firstRange(of: uriKey) else { continue }
+                let rest = line[r.upperBound...]
+                uri = rest.prefix { $0 != UInt8(ascii: "\"") }
+            } else {
+                uri = line
+            }
+            if let q = uri.firstIndex(of: UInt8(ascii: "?")) { uri = uri[..<q] }
+            if let slash = uri.lastIndex(of: UInt8(ascii: "/")) { uri = uri[uri.index(after: slash)...] }
+            if !uri.isEmpty, let name = String(uri) { names.insert(name) }
+        }
+        return names
+    }
+
+    /// `#EXT-X-TARGETDURATION` and the sum of the `#EXTINF` durations, in seconds.
+    public static func durations(_ text: some StringProtocol) -> (target: Double, total: Double) {
+        var target = 0.0, total = 0.0
+        let targetTag = Array("#EXT-X-TARGETDURATION:".utf8), infTag = Array("#EXTINF:".utf8)
+        for line in lines(text) {
+            if line.starts(with: infTag) {
+                let value = line.dropFirst(infTag.count).prefix { $0 != UInt8(ascii: ",") }
+                total += String(value).flatMap(Double.init) ?? 0
+            } else if line.starts(with: targetTag) {
+                target = String(line.dropFirst(targetTag.count)).flatMap(Double.init) ?? 0
+            }
+        }
+        return (target, total)
+    }
 }

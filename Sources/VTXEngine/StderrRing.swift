@@ -7,6 +7,9 @@ public struct StderrRing {
     public let maxLines: Int
     public let maxBytes: Int
     private(set) var lines: [String] = []
+    /// Lines committed since the last reset (kept or not): a reader that remembers
+    /// this count knows how many lines are new.
+    public private(set) var committedLines = 0
     private var bytes = 0
     private var partial: [UInt8] = []
     /// The last byte was `\r`: `partial` is a redrawn (progress) line, dropped by the
@@ -48,6 +51,7 @@ public struct StderrRing {
         guard !partial.isEmpty else { return }
         let line = String(decoding: partial, as: UTF8.self)
         lines.append(line)
+        committedLines += 1
         bytes += line.utf8.count
         while lines.count > maxLines || (bytes > maxBytes && lines.count > 1) {
             bytes -= lines.removeFirst().utf8.count
@@ -65,8 +69,12 @@ public struct StderrRing {
 
     public var lastLine: String? { tail(1).first }
 
+    /// The last `n` complete lines (no partial line), at most all that are kept.
+    public func lastComplete(_ n: Int) -> ArraySlice<String> { lines.suffix(max(0, n)) }
+
     public mutating func reset() {
         lines = []
+        committedLines = 0
         bytes = 0
         partial = []
         afterCR = false

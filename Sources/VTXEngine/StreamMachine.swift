@@ -467,7 +467,7 @@ public struct StreamMachine {
             if s.restartOrigin == nil && s.cause.isFailure && want.isUp {
                 // stall / start-timeout kill of a wanted stream: count the attempt
                 fail(s.cause, runTimeMs: runTime, now: now, abortWaiters: false,
-                     history: (pid: pid, code: code, signal: signal, detail: nil, stderr: tail))
+                     history: (pid: pid, code: code, signal: signal, detail: failureMessage, stderr: tail))
             } else {
                 record(s.cause, now: now, pid: pid, code: code, signal: signal,
                        runTime: runTime, stderr: tail)
@@ -482,6 +482,41 @@ public struct StreamMachine {
             pending.append(.cleanDirectory)  // stray process of ours ended; nothing current
         case .starting, .running, .stopping:
             break  // stale pid: must not touch the current run's directory
+        }
+        return take()
+    }
+
+    /// The stream's files on the RAM disk outgrew its cap (`detail` says by how much).
+    /// A running or starting process is stopped as a failure (`storage_limit`): the
+    /// stream goes through backoff and starts again with an empty directory.
+    public mutating func storageExceeded(detail: String, now: Int64) -> [StreamAction] {
+        pending = []
+        let current: (pid: Int32, spawnedAt: Int64)?
+        switch state {
+        case .running(let r): current = (r.pid, r.spawnedAt)
+        case .starting(let s): current = s.pid.map { ($0, s.spawnedAt ?? s.since) }
+        case .idle, .backoff, .stopping, .failed: current = nil
+        }
+        guard let current else { return take() }
+        counters.count(.storageLimit)
+        failureReason = .storageLimit
+        failureMessage = detail
+        beginStop(pid: current.pid, spawnedAt: current.spawnedAt, cause: .storageLimit, now: now)
+        return take()
+    }
+
+    /// The driver chose a different output for this source (from FFmpeg's input
+    /// report) than the one running: stop the process and start again at once, with
+    /// no attempt counted and the waiting requests kept.
+    public mutating func outputChanged(now: Int64) -> [StreamAction] {
+        pending = []
+        switch state {
+        case .starting(let s):
+            if let pid = s.pid { beginStop(pid: pid, spawnedAt: s.spawnedAt ?? s.since, cause: .outputChosen, restart: s.origin, now: now) }
+        case .running(let r):
+            beginStop(pid: r.pid, spawnedAt: r.spawnedAt, cause: .outputChosen, restart: .demand, now: now)
+        case .idle, .backoff, .stopping, .failed:
+            break
         }
         return take()
     }

@@ -76,6 +76,7 @@ public enum StreamReason: String, Equatable, Hashable, Sendable, CaseIterable {
     // failures (count towards backoff)
     case crashed
     case stalled
+    case storageLimit = "storage_limit"             // the stream's files outgrew its RAM-disk cap
     case startTimeout = "start_timeout"
     case spawnFailed = "spawn_failed"
     // deliberate stops
@@ -86,12 +87,13 @@ public enum StreamReason: String, Equatable, Hashable, Sendable, CaseIterable {
     case rejectedMemory = "rejected_memory"
     case rejectedMaxStreams = "rejected_max_streams"
     // configuration
+    case outputChosen = "output_chosen"           // restarted once with the output chosen from the source's codecs
     case reloaded                                 // a config reload gave a failed stream a fresh start budget
 
     /// Failures move the stream to backoff/failed and count as an attempt.
     public var isFailure: Bool {
         switch self {
-        case .crashed, .stalled, .startTimeout, .spawnFailed: return true
+        case .crashed, .stalled, .storageLimit, .startTimeout, .spawnFailed: return true
         default: return false
         }
     }
@@ -183,6 +185,7 @@ public struct StreamCounters: Equatable, Sendable {
     public var restarts = 0
     public var crashed = 0
     public var stalled = 0
+    public var storageLimit = 0
     public var startTimeout = 0
     public var spawnFailed = 0
     public var rejectedMemory = 0
@@ -192,8 +195,8 @@ public struct StreamCounters: Equatable, Sendable {
 
     public init() {}
 
-    /// All failures (crashed + stalled + start_timeout + spawn_failed).
-    public var failures: Int { crashed + stalled + startTimeout + spawnFailed }
+    /// All failures (crashed + stalled + storage_limit + start_timeout + spawn_failed).
+    public var failures: Int { crashed + stalled + storageLimit + startTimeout + spawnFailed }
 
     /// Counter by reason (0 for reasons that are not counted).
     public subscript(reason: StreamReason) -> Int {
@@ -202,6 +205,7 @@ public struct StreamCounters: Equatable, Sendable {
         case .retry: return restarts
         case .crashed: return crashed
         case .stalled: return stalled
+        case .storageLimit: return storageLimit
         case .startTimeout: return startTimeout
         case .spawnFailed: return spawnFailed
         case .rejectedMemory: return rejectedMemory
@@ -216,6 +220,7 @@ public struct StreamCounters: Equatable, Sendable {
         switch reason {
         case .crashed: crashed += 1
         case .stalled: stalled += 1
+        case .storageLimit: storageLimit += 1
         case .startTimeout: startTimeout += 1
         case .spawnFailed: spawnFailed += 1
         case .rejectedMemory: rejectedMemory += 1

@@ -154,6 +154,7 @@ public final class StreamRuntime {
             case .cleanDirectory:
                 watch?.close()
                 watch = nil
+                storageBytes = 0
                 engine.root.removeDirectory(of: name)
             }
         }
@@ -203,7 +204,11 @@ public final class StreamRuntime {
             return machine.spawnFailed(message: "cannot create \(directory): \(errnoDescription(rc))", now: now)
         }
         stderr.reset()
-        let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory)
+        stderrLinesRead = 0
+        probing = !config.outputArgsGiven && outputPlan == nil
+        if probing { profile = SourceProfile() }
+        let output = config.outputArgsGiven ? nil : outputPlan?.args
+        let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory, output: output)
         lastArguments = argv
         // The parent-death step execs FFmpeg itself; a missing binary must still be a
         // spawn failure, not a crash of the step.
@@ -213,7 +218,9 @@ public final class StreamRuntime {
         }
         Log.debug(subject, "spawn: " + engine.mask(argv.joined(separator: " ")))
         let result = ChildProcess.spawn(engine.loop, arguments: engine.wrapChild(argv), onStderr: { [weak self] chunk in
-            self?.stderr.append(chunk)
+            guard let self else { return }
+            self.stderr.append(chunk)
+            if self.probing { self.readInputReport() }
         }, onExit: { [weak self] status, sig in
             self?.exited(status: status, signal: sig)
         })
@@ -237,6 +244,7 @@ public final class StreamRuntime {
     func exited(status: Int64, signal sig: Int32) {
         guard let child = process else { return }
         process = nil
+        noteMissingEncoder()
         engine.root.removePid(of: name)
         let now = MonotonicClock.nowMs()
         let tail = stderr.tail(StreamHistory.stderrLines).map { engine.mask($0) }
@@ -250,11 +258,109 @@ public final class StreamRuntime {
     func directoryChanged(_ file: String?) {
         guard let file, file == config.playlistName else { return }
         let now = MonotonicClock.nowMs()
-        let segments = Playlist.segmentCount(atPath: playlistPath)
+        guard let text = Files.readString(playlistPath, limit: 256 * 1024) else { return }
+        let segments = Playlist.segmentCount(text)
         guard segments > 0 else { return }
         if now - lastSampleMs > 5_000, let pid { sampleMemory(pid: pid) }
+        let wasStarting = phase == .starting
         perform(machine.playlistChanged(segments: segments, now: now))
+        if wasStarting && phase == .running {
+            keyframeNote = OutputPlan.keyframeNote(longestSegmentSec: Playlist.durations(text).total / Double(segments),
+                                                   minSegments: config.startMinSegments)
+            if let note = keyframeNote { Log.info(subject, note) }
+        }
+        sweepDirectory(playlist: text, now: now)
     }
+
+    // MARK: the output, chosen from the source
+
+    /// With `output_args` omitted: what the source sends (from FFmpeg's input report
+    /// on the first run) and the output chosen for it, kept for later starts.
+    public private(set) var profile: SourceProfile?
+    public private(set) var outputPlan: OutputPlan?
+    /// The camera's keyframe interval is longer than the segment target.
+    public private(set) var keyframeNote: String?
+    var probing = false
+
+    /// What the operator should know about this stream's camera and output.
+    public var notes: [String] { (outputPlan?.notes ?? []) + (keyframeNote.map { [$0] } ?? []) }
+    var stderrLinesRead = 0
+    var aacEncoderMissing = false
+
+    /// FFmpeg's input report, line by line while it comes: once it ends, choose the
+    /// output; restart at once when the running default does not play (G.711, Opus,
+    /// HEVC). One extra RTSP session on the very first start of such a camera only.
+    func readInputReport() {
+        let fresh = stderr.committedLines - stderrLinesRead
+        guard fresh > 0, var p = profile else { return }
+        stderrLinesRead = stderr.committedLines
+        var ended = false
+        for line in stderr.lastComplete(fresh) {
+            p.read(line: line[...])
+            if SourceProfile.reportEnds(line[...].droppingLeadingSpaces) { ended = true; break }
+        }
+        profile = p
+        if stderrLinesRead > 200 { ended = true }  // no report in sight: keep what runs
+        guard ended else { return }
+        probing = false
+        let plan = OutputPlan.choose(p, aacEncoder: !aacEncoderMissing)
+        outputPlan = plan
+        Log.info(subject, "output: " + plan.reason)
+        for note in plan.notes { Log.warn(subject, note) }
+        if !OutputPlan.defaultPlays(p) {
+            perform(machine.outputChanged(now: MonotonicClock.nowMs()))
+        }
+    }
+
+    /// An FFmpeg without an AAC encoder refuses `-c:a aac` at once: from then on the
+    /// audio is dropped (with a note) instead of transcoded.
+    func noteMissingEncoder() {
+        guard let plan = outputPlan, let p = profile, !aacEncoderMissing, plan.args.contains("aac"),
+              stderr.tail(8).contains(where: { $0.contains("Unknown encoder") || $0.contains("Encoder not found") })
+        else { return }
+        aacEncoderMissing = true
+        outputPlan = OutputPlan.choose(p, aacEncoder: false)
+        for note in outputPlan?.notes ?? [] { Log.warn(subject, note) }
+    }
+
+    // MARK: the RAM disk
+
+    /// Bytes of this stream's files on the RAM disk at the last sweep, and the most seen.
+    public private(set) var storageBytes = 0
+    public private(set) var peakStorageKB = 0
+    /// The cap in force at the last sweep (`max_storage_mb`, or the automatic one).
+    public private(set) var storageCapBytes = SegmentStore.automaticFloorBytes
+    /// Files the gateway removed because the playlist no longer listed them.
+    public private(set) var filesRemoved = 0
+
+    /// After each playlist rewrite: removes what the playlist has dropped (after the
+    /// grace), measures what is left, and stops FFmpeg (`storage_limit`) past the cap.
+    /// One readdir and a stat per file of a small tmpfs directory.
+    func sweepDirectory(playlist text: String, now: Int64) {
+        let files = Files.regularFiles(directory)
+        let gone = SegmentStore.removable(files, playlistName: config.playlistName, playlist: text,
+                                          nowMs: WallClock.nowMs())
+        for f in gone { unlink(directory + "/" + f.name) }
+        filesRemoved += gone.count
+        let total = files.reduce(0) { $0 + $1.bytes } - gone.reduce(0) { $0 + $1.bytes }
+        storageBytes = total
+        peakStorageKB = max(peakStorageKB, (total + 1023) / 1024)
+        let listed = Playlist.listedFiles(text)
+        let listedBytes = files.reduce(0) { $0 + (listed.contains($1.name) ? $1.bytes : 0) }
+        storageCapBytes = config.maxStorageMB.map { $0 << 20 }
+            ?? SegmentStore.automaticCapBytes(listedBytes: listedBytes, listedSeconds: Playlist.durations(text).total)
+        if total > storageCapBytes, phase == .running || phase == .starting {
+            let detail = "\(files.count - gone.count) files, \(total / 1024) KiB on the RAM disk, over the cap of \(storageCapBytes / 1024) KiB"
+                + (config.maxStorageMB == nil ? " (30 s of the stream's bitrate; set max_storage_mb)" : " (max_storage_mb)")
+            Log.warn(subject, detail)
+            perform(machine.storageExceeded(detail: detail, now: now))
+        }
+    }
+
+    /// What a start of this stream is expected to cost the device: FFmpeg's private
+    /// memory at its peak plus the most its files took on the RAM disk (tmpfs pages
+    /// are memory, charged to the cgroup too).
+    public var plannedCostKB: Int { expectedCostKB + (expectedCostKB > 0 ? peakStorageKB : 0) }
 
     func sampleMemory(pid: Int32) {
         lastSampleMs = MonotonicClock.nowMs()

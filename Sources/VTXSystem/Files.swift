@@ -62,6 +62,30 @@ public enum Files {
         return names
     }
 
+    /// A regular file of a directory listing: its size and when it was last written.
+    public struct Entry: Equatable {
+        public var name: String
+        public var bytes: Int
+        public var modifiedMs: Int64
+        public init(name: String, bytes: Int, modifiedMs: Int64) {
+            self.name = name
+            self.bytes = bytes
+            self.modifiedMs = modifiedMs
+        }
+    }
+
+    /// The regular files of a directory (lstat: symlinks and directories are left out).
+    /// Meant for small tmpfs directories: one readdir and a stat per file.
+    public static func regularFiles(_ path: String) -> [Entry] {
+        var out: [Entry] = []
+        var st = stat()
+        for name in list(path) where lstat(path + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
+            out.append(Entry(name: name, bytes: Int(st.st_size),
+                             modifiedMs: Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000))
+        }
+        return out
+    }
+
     /// Removes a directory tree without following symlinks (a symlink planted in a
     /// stream directory is unlinked, never entered). Used only under `hls_root`.
     public static func removeTree(_ path: String) {

@@ -41,7 +41,7 @@ extension Gateway {
         for s in engine.streams { p.sample("vtx_stream_restarts_total", [("stream", s.name)], s.machine.counters.restarts) }
         p.family("vtx_stream_failures_total", "counter", "Stream failures by reason.")
         for s in engine.streams {
-            for reason in [StreamReason.crashed, .stalled, .startTimeout, .spawnFailed] {
+            for reason in [StreamReason.crashed, .stalled, .storageLimit, .startTimeout, .spawnFailed] {
                 p.sample("vtx_stream_failures_total", [("stream", s.name), ("reason", reason.rawValue)], s.machine.counters[reason])
             }
         }
@@ -53,6 +53,10 @@ extension Gateway {
         }
         p.family("vtx_stream_ffmpeg_resident_memory_bytes", "gauge", "Resident memory of the stream's FFmpeg (0 when not running).")
         for s in engine.streams { p.sample("vtx_stream_ffmpeg_resident_memory_bytes", [("stream", s.name)], (s.ffmpegRSSKB ?? 0) * 1024) }
+        p.family("vtx_stream_storage_bytes", "gauge", "Bytes of the stream's files on the RAM disk (at the last playlist rewrite).")
+        for s in engine.streams { p.sample("vtx_stream_storage_bytes", [("stream", s.name)], s.phase == .idle ? 0 : s.storageBytes) }
+        p.family("vtx_stream_storage_removed_files_total", "counter", "Files the gateway removed because the playlist no longer listed them.")
+        for s in engine.streams { p.sample("vtx_stream_storage_removed_files_total", [("stream", s.name)], s.filesRemoved) }
         p.family("vtx_stream_served_bytes_total", "counter", "HLS bytes sent for the stream.")
         for s in engine.streams { p.sample("vtx_stream_served_bytes_total", [("stream", s.name)], s.bytesServed) }
 

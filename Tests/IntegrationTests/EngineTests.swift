@@ -431,7 +431,7 @@ final class EngineTests: XCTestCase {
             S.config(port: port, root: root, streams: [
                 S.rtspStream("hang", source: "rtsp://admin:s3cret@127.0.0.1:\(silent.port)/x", start: 3),
                 S.rtspStream("refused", source: "rtsp://admin:s3cret@127.0.0.1:1/x", retry: ["max_attempts: 1"]),
-                S.rtspStream("flaky", source: "rtsp://admin:s3cret@127.0.0.1:1/y", retry: ["initial_backoff_sec: 1"]),
+                S.rtspStream("flaky", source: "rtsp://admin:s3cret@127.0.0.1:1/y", start: 3, retry: ["initial_backoff_sec: 1"]),
             ])
         }
         let t0 = S.now()
@@ -450,11 +450,18 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(S.state(g, "refused"), "failed")
         XCTAssertEqual(g.curl("/hls/refused/index.m3u8", timeout: 10).status, 503, "failed stays failed")
 
+        // A camera that keeps failing: the first request waits across the retries
+        // (one of them may succeed) and gets 504 when its start_timeout passes, with
+        // FFmpeg's last word.
+        let t1 = S.now()
         let crashed = g.curl("/hls/flaky/index.m3u8", timeout: 10)
-        XCTAssertEqual(crashed.status, 502, crashed.text)
-        XCTAssertNotNil(crashed.headers["retry-after"])
+        XCTAssertEqual(crashed.status, 504, crashed.text)
+        XCTAssertGreaterThanOrEqual(S.now() - t1, 2.9)
+        XCTAssertTrue(crashed.text.contains("Connection refused"), crashed.text)
+        XCTAssertGreaterThanOrEqual(S.history(g, "flaky").filter { $0["reason"] as? String == "crashed" }.count, 2,
+                                    "retried while the request waited")
 
-        var exposed: [(String, String)] = [("504", timeout.text), ("503", failed.text), ("502", crashed.text)]
+        var exposed: [(String, String)] = [("504", timeout.text), ("503", failed.text), ("504 flaky", crashed.text)]
         for path in ["/api/v1/streams", "/api/v1/streams/hang", "/api/v1/streams/refused", "/api/v1/streams/flaky", "/metrics"] {
             exposed.append((path, g.curl(path).text))
         }
@@ -466,7 +473,7 @@ final class EngineTests: XCTestCase {
         XCTAssertTrue(api.contains("Connection refused"), "the stderr tail is kept (masked): \(api)")
         XCTAssertFalse(g.log.contains("s3cret"), "the log leaks the password")
         S.measure("start_timeout 3: 504 after \(S.format(waited)): \(timeout.text.trimmingCharacters(in: .whitespacesAndNewlines))")
-        S.measure("503 body: \(failed.text.trimmingCharacters(in: .whitespacesAndNewlines)); 502 body: \(crashed.text.trimmingCharacters(in: .whitespacesAndNewlines))")
+        S.measure("503 body: \(failed.text.trimmingCharacters(in: .whitespacesAndNewlines)); 504 body after retries: \(crashed.text.trimmingCharacters(in: .whitespacesAndNewlines))")
         XCTAssertEqual(g.stop(), 0)
     }
 }

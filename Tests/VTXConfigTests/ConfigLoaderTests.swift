@@ -95,13 +95,16 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(s.auth, AuthConfig(username: "admin", password: "pa55word", token: "tok-123456", protectMetrics: false, protectHLS: true))
         XCTAssertEqual(s.ramdisk, RamdiskConfig(mount: true, sizeMB: 256))
         let st = try XCTUnwrap(config.stream(named: "Cam_01"))
-        XCTAssertEqual(st, StreamConfig(
+        var expected = StreamConfig(
             name: "Cam_01", source: "rtsp://cam01.local/stream?token=t0ps3cr3t",
             autoStart: false, idleTimeout: 0,
             inputArgs: ["-rtsp_transport", "tcp"],
             outputArgs: ["-c", "copy", "-f", "hls", "-hls_segment_filename", "{output_dir}/seg_%05d.ts", "{output_dir}/playlist.m3u8"],
             startTimeout: 45, stallTimeout: 25, startMinSegments: 3, killTimeout: 7,
-            retry: RetryConfig(maxAttempts: 10, initialBackoffSec: 4, maxBackoffSec: 300, resetAfterSec: 0)))
+            retry: RetryConfig(maxAttempts: 10, initialBackoffSec: 4, maxBackoffSec: 300, resetAfterSec: 0))
+        expected.maxStorageMB = 12
+        expected.outputArgsGiven = true
+        XCTAssertEqual(st, expected)
         XCTAssertEqual(st.playlistName, "playlist.m3u8")
         XCTAssertEqual(st.ffmpegArguments(binary: "ffmpeg", outputDir: "/h/Cam_01"), [
             "ffmpeg", "-hide_banner", "-nostdin", "-rtsp_transport", "tcp",

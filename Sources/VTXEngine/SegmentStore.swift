@@ -1,0 +1,39 @@
+import VTXSystem
+
+/// The RAM-disk side of a stream: which files of its directory may go, and how much
+/// it may hold. FFmpeg keeps every segment unless `delete_segments` is set (the
+/// original project's own sample `output_args` do not set it), and on a small
+/// device the RAM disk is RAM: the gateway bounds it whatever `output_args` say.
+/// Pure decisions; the runtime lists the directory and unlinks.
+public enum SegmentStore {
+    /// Extra time an unlisted file is kept after the playlist window: a player that
+    /// loaded the previous playlist may still fetch it.
+    public static func graceMs(targetDurationSec: Double) -> Int64 {
+        max(4_000, Int64(2 * targetDurationSec * 1000))
+    }
+
+    /// Files of `files` to remove: not listed by the playlist (nor the playlist
+    /// itself), and last written longer ago than the window plus the grace. A
+    /// segment FFmpeg is still writing is fresh, so it is never taken.
+    public static func removable(_ files: [Files.Entry], playlistName: String, playlist text: String,
+                                 nowMs: Int64) -> [Files.Entry] {
+        let listed = Playlist.listedFiles(text)
+        let window = Playlist.durations(text)
+        let keepMs = Int64(window.total * 1000) + graceMs(targetDurationSec: window.target)
+        return files.filter { f in
+            f.name != playlistName && !listed.contains(f.name) && nowMs - f.modifiedMs > keepMs
+        }
+    }
+
+    /// The automatic cap (`max_storage_mb` unset): 30 s of the stream's own bitrate
+    /// (bytes of the listed segments over their duration), at least 4 MiB. The
+    /// default relay keeps ~6 s listed plus the grace, so this is 2–4× what it needs.
+    public static let automaticFloorBytes = 4 << 20
+    public static let automaticSeconds = 30.0
+
+    public static func automaticCapBytes(listedBytes: Int, listedSeconds: Double) -> Int {
+        guard listedSeconds > 0 else { return automaticFloorBytes }
+        let rate = Double(listedBytes) / listedSeconds
+        return max(automaticFloorBytes, Int(rate * automaticSeconds))
+    }
+}
