@@ -250,6 +250,10 @@ function renderCard(e) {
   const failure = card.querySelector('.failure');
   show(failure, state === 'failed');
   text(failure, state === 'failed' ? 'Failed: ' + (s.failure || s.reason || 'unknown reason') : '');
+  // What the operator should know of the camera (audio dropped, long keyframe interval).
+  const notes = card.querySelector('.notes'), list = Array.isArray(s.notes) ? s.notes : [];
+  show(notes, list.length > 0);
+  text(notes, list.join(' · '));
   text(card.querySelector('.restarts'), s.restarts);
   text(card.querySelector('.failures'), s.failures);
   if (s.history) renderHistory(e, s.history);

@@ -86,6 +86,27 @@ public final class Engine {
         return nil
     }
 
+    /// While no start of this FFmpeg binary has been measured, the guard has nothing to
+    /// plan with: first starts go one at a time (three unmeasured first requests at
+    /// once in a 32 MB cgroup were an OOM kill). Another stream's start waits here —
+    /// it is not refused — until the running one is measured or ends, or its own
+    /// start_timeout passes.
+    func mustWaitForAMeasurement(_ stream: StreamRuntime) -> Bool {
+        guard streams.allSatisfy({ $0.expectedCostKB == 0 }) else { return false }
+        return streams.contains { $0 !== stream && $0.process != nil }
+    }
+
+    /// Streams whose start waits for a measurement (see `mustWaitForAMeasurement`).
+    var waitingForMeasurement: [StreamRuntime] = []
+
+    /// A measurement arrived or a process ended: let the waiting starts try again.
+    func admissionChanged() {
+        guard !waitingForMeasurement.isEmpty else { return }
+        let waiting = waitingForMeasurement
+        waitingForMeasurement = []
+        for s in waiting { s.resumeDeferredStart() }
+    }
+
     func countRejection(_ r: StreamRejection) { rejections[r.rawValue, default: 0] += 1 }
 
     func stateChanged(_ s: StreamRuntime, from: StreamPhase, to: StreamPhase, reason: StreamReason) {
@@ -93,6 +114,7 @@ public final class Engine {
     }
 
     func processEnded(_ s: StreamRuntime) {
+        defer { admissionChanged() }
         if let i = retiring.firstIndex(where: { $0 === s }) {
             retiring.remove(at: i)
             s.close()

@@ -193,6 +193,15 @@ public final class StreamRuntime {
     /// Guards, then `uv_spawn`. Returns what the machine says about the outcome.
     func spawn() -> [StreamAction] {
         let now = MonotonicClock.nowMs()
+        if engine.shutdownDone == nil, engine.mustWaitForAMeasurement(self) {
+            // The machine stays in `starting` without a pid (its start timeout runs);
+            // the engine calls `resumeDeferredStart` when a measurement arrives.
+            if !engine.waitingForMeasurement.contains(where: { $0 === self }) {
+                engine.waitingForMeasurement.append(self)
+                Log.info(subject, "start waits: the first start of this FFmpeg is being measured")
+            }
+            return []
+        }
         if let refusal = engine.admission(for: self) {
             lastRejection = refusal.outcome
             engine.countRejection(refusal.rejection)
@@ -241,6 +250,12 @@ public final class StreamRuntime {
         }
     }
 
+    /// A start that waited for a measurement tries again (if it still wants to).
+    func resumeDeferredStart() {
+        guard machine.phase == .starting, machine.pid == nil else { return }
+        perform(spawn())
+    }
+
     func exited(status: Int64, signal sig: Int32) {
         guard let child = process else { return }
         process = nil
@@ -262,13 +277,13 @@ public final class StreamRuntime {
         let segments = Playlist.segmentCount(text)
         guard segments > 0 else { return }
         if now - lastSampleMs > 5_000, let pid { sampleMemory(pid: pid) }
-        let wasStarting = phase == .starting
-        perform(machine.playlistChanged(segments: segments, now: now))
-        if wasStarting && phase == .running {
+        if phase == .starting {
+            // Before the change to running is announced, so the dashboard gets the note with it.
             keyframeNote = OutputPlan.keyframeNote(longestSegmentSec: Playlist.durations(text).total / Double(segments),
                                                    minSegments: config.startMinSegments)
-            if let note = keyframeNote { Log.info(subject, note) }
+            if let note = keyframeNote, segments >= config.startMinSegments { Log.info(subject, note) }
         }
+        perform(machine.playlistChanged(segments: segments, now: now))
         sweepDirectory(playlist: text, now: now)
     }
 
@@ -370,7 +385,9 @@ public final class StreamRuntime {
         let cost = MemoryGuard.expectedCostKB(
             peakRSSKB: hwm, fileKB: ProcFS.kilobytes(field: "RssFile", in: status),
             anonKB: ProcFS.kilobytes(field: "RssAnon", in: status), shmemKB: ProcFS.kilobytes(field: "RssShmem", in: status))
+        let first = expectedCostKB == 0 && cost > 0
         expectedCostKB = max(expectedCostKB, cost)
+        if first { engine.admissionChanged() }
     }
 
     /// FFmpeg's current RSS in kB (from /proc/PID/status), when running.

@@ -87,3 +87,32 @@ final class StorageTests: XCTestCase {
         XCTAssertTrue(Harness.waitUntil(20, interval: 0.2) { S.state(g, "all") == "running" }, g.log.suffix(2000).description)
     }
 }
+
+final class FirstStartsTests: XCTestCase {
+    typealias S = EngineSupport
+
+    /// Nothing measured yet: the guard cannot plan, so first starts go one at a time.
+    /// Three cold requests at once: one FFmpeg starts, the others wait (no 503) until
+    /// it is measured, then start; all three get their playlist.
+    func testUnmeasuredFirstStartsGoOneAtATimeAndAllAreServed() throws {
+        let g = try GatewayProcess(name: "first-starts") { port, root in
+            S.config(port: port, root: root, streams: ["a", "b", "c"].map { Synthetic.stream($0, idle: 60) })
+        }
+        var statuses: [String: Int] = [:]
+        let lock = NSLock()
+        let group = DispatchGroup()
+        for name in ["a", "b", "c"] {
+            group.enter()
+            Thread.detachNewThread {
+                let r = g.curl("/hls/\(name)/index.m3u8", timeout: 25)
+                lock.lock(); statuses[name] = r.status; lock.unlock()
+                group.leave()
+            }
+        }
+        group.wait()
+        XCTAssertEqual(statuses, ["a": 200, "b": 200, "c": 200], g.log)
+        let waits = g.log.components(separatedBy: "start waits: the first start of this FFmpeg is being measured").count - 1
+        XCTAssertEqual(waits, 2, "two of the three waited for the first measurement\n" + g.log)
+        XCTAssertEqual(g.ffmpegPIDs.count, 3)
+    }
+}
