@@ -62,6 +62,48 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(r.stderr.contains(": error"), r.stderr)
     }
 
+    /// The original's sample config (relative `hls_root: "./temp/hls"`,
+    /// `supervisor_interval_ms`) passes --check and runs, resolved against the
+    /// working directory, and the log says where the files go.
+    func testOriginalSampleConfigWithRelativeHLSRootChecksAndRuns() throws {
+        let port = Harness.freePort()
+        let yaml = try String(contentsOfFile: Self.fixtures + "/original-sample.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "LISTEN", with: String(port))
+        let path = dir + "/vtx-link.yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.binary)
+        p.arguments = ["--check", "--config", "vtx-link.yaml"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        p.waitUntilExit()
+        let checked = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, checked)
+        let absolute = URL(fileURLWithPath: dir).resolvingSymlinksInPath().path + "/temp/hls"
+        XCTAssertTrue(checked.contains("/temp/hls"), checked)
+
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: Harness.binary)
+        run.arguments = ["--config", "vtx-link.yaml"]
+        run.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let logPath = dir + "/log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        run.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        run.standardOutput = FileHandle.nullDevice
+        try run.run()
+        defer { if run.isRunning { run.terminate(); run.waitUntilExit() } }
+        XCTAssertTrue(Harness.waitUntil(10) { Harness.curl("http://127.0.0.1:\(port)/healthz", timeout: 2).status == 200 })
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        XCTAssertTrue(log.contains("hls_root \"./temp/hls\" is relative: using "), log)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: absolute) || FileManager.default.fileExists(atPath: dir + "/temp/hls"), log)
+        run.terminate()
+        run.waitUntilExit()
+        XCTAssertEqual(run.terminationStatus, 0, log)
+    }
+
     func testCheckPassesOnOriginalFullConfig() {
         let path = Self.fixtures + "/original-full.yaml"
         let r = vtx(["--check", "--config", path])
