@@ -78,7 +78,9 @@ public final class Engine {
             return Refusal(rejection: .maxStreams, detail: detail,
                            outcome: .unavailable(status: 503, code: "max_streams", reason: detail, retryAfterSec: 10))
         }
-        let cost = MemoryGuard.plannedCostKB(own: stream.plannedCostKB, others: streams.map(\.plannedCostKB))
+        // Its own cost, plus room for the running streams' windows still filling up.
+        let growth = streams.reduce(0) { $0 + ($1 === stream ? 0 : $1.storageGrowthKB) }
+        let cost = MemoryGuard.plannedCostKB(own: stream.plannedCostKB, others: streams.map(\.plannedCostKB)) + growth
         if case .refused(let reason, let retry) = memoryGuard.check(expectedCostKB: cost) {
             return Refusal(rejection: .memory, detail: reason,
                            outcome: .unavailable(status: 503, code: "memory_guard", reason: reason, retryAfterSec: retry))

@@ -25,6 +25,16 @@ public enum SegmentStore {
         }
     }
 
+    /// What a stream's files take once its window is full: its bitrate times the
+    /// window (at least the default 6 segments of the target), the grace, and the
+    /// segment being written.
+    public static func steadyBytes(listedBytes: Int, listedSeconds: Double, targetSec: Double) -> Int {
+        guard listedSeconds > 0 else { return 0 }
+        let rate = Double(listedBytes) / listedSeconds
+        let seconds = max(listedSeconds, 6 * targetSec) + Double(graceMs(targetDurationSec: targetSec)) / 1000 + targetSec
+        return Int(rate * seconds)
+    }
+
     /// The automatic cap (`max_storage_mb` unset): 30 s of the stream's own bitrate
     /// (bytes of the listed segments over their duration), at least 4 MiB. The
     /// default relay keeps ~6 s listed plus the grace, so this is 2–4× what it needs.

@@ -362,8 +362,11 @@ public final class StreamRuntime {
         peakStorageKB = max(peakStorageKB, (total + 1023) / 1024)
         let listed = Playlist.listedFiles(text)
         let listedBytes = files.reduce(0) { $0 + (listed.contains($1.name) ? $1.bytes : 0) }
+        let window = Playlist.durations(text)
         storageCapBytes = config.maxStorageMB.map { $0 << 20 }
-            ?? SegmentStore.automaticCapBytes(listedBytes: listedBytes, listedSeconds: Playlist.durations(text).total)
+            ?? SegmentStore.automaticCapBytes(listedBytes: listedBytes, listedSeconds: window.total)
+        projectedStorageKB = min(storageCapBytes, SegmentStore.steadyBytes(listedBytes: listedBytes, listedSeconds: window.total,
+                                                                          targetSec: window.target)) / 1024
         if total > storageCapBytes, phase == .running || phase == .starting {
             let detail = "\(files.count - gone.count) files, \(total / 1024) KiB on the RAM disk, over the cap of \(storageCapBytes / 1024) KiB"
                 + (config.maxStorageMB == nil ? " (30 s of the stream's bitrate; set max_storage_mb)" : " (max_storage_mb)")
@@ -372,10 +375,18 @@ public final class StreamRuntime {
         }
     }
 
+    /// What the stream's files will take once its window is full (from its bitrate).
+    public private(set) var projectedStorageKB = 0
+
     /// What a start of this stream is expected to cost the device: FFmpeg's private
-    /// memory at its peak plus the most its files took on the RAM disk (tmpfs pages
-    /// are memory, charged to the cgroup too).
-    public var plannedCostKB: Int { expectedCostKB + (expectedCostKB > 0 ? peakStorageKB : 0) }
+    /// memory at its peak plus what its files take on the RAM disk (tmpfs pages are
+    /// memory, charged to the cgroup too): the most seen, or the steady state
+    /// projected from its bitrate, whichever is more.
+    public var plannedCostKB: Int { expectedCostKB + (expectedCostKB > 0 ? max(peakStorageKB, projectedStorageKB) : 0) }
+
+    /// Memory a running stream will still take as its window fills: available memory
+    /// does not show it yet, so a start of another stream must leave room for it.
+    var storageGrowthKB: Int { process == nil ? 0 : max(0, projectedStorageKB - storageBytes / 1024) }
 
     func sampleMemory(pid: Int32) {
         lastSampleMs = MonotonicClock.nowMs()

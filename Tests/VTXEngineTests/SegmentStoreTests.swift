@@ -48,6 +48,15 @@ final class SegmentStoreTests: XCTestCase {
         XCTAssertEqual(SegmentStore.automaticCapBytes(listedBytes: 3_000_000, listedSeconds: 6), 15_000_000)
     }
 
+    func testSteadyStateFromTheBitrate() {
+        // 3 s listed of a 4 Mbit/s stream, 1 s target: 6 s window + 4 s grace + 1 s being written
+        XCTAssertEqual(SegmentStore.steadyBytes(listedBytes: 1_500_000, listedSeconds: 3, targetSec: 1), 5_500_000)
+        // 2 s target: at least 6 × 2 s listed, + 4 s grace + 2 s being written; a longer window counts as it is
+        XCTAssertEqual(SegmentStore.steadyBytes(listedBytes: 5_000_000, listedSeconds: 10, targetSec: 2), 500_000 * 18)
+        XCTAssertEqual(SegmentStore.steadyBytes(listedBytes: 10_000_000, listedSeconds: 20, targetSec: 2), 500_000 * 26)
+        XCTAssertEqual(SegmentStore.steadyBytes(listedBytes: 0, listedSeconds: 0, targetSec: 0), 0)
+    }
+
     func testStorageExceededStopsARunningStreamAsAFailure() {
         var m = SM.running(SM.policy(idle: 0, stall: 0), readyAt: 100)
         let actions = m.storageExceeded(detail: "9 files, 20000 KiB", now: 1_000)

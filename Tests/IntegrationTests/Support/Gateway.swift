@@ -12,7 +12,9 @@ final class GatewayProcess {
     let logPath: String
 
     /// `yaml` gets the port and hls_root to use and returns the config text.
-    init(name: String = "t", yaml: (_ port: Int, _ hlsRoot: String) -> String, waitReady: Bool = true, environment: [String: String]? = nil) throws {
+    /// `cgroup`: a cgroup directory the gateway (and so its FFmpeg) starts in.
+    init(name: String = "t", yaml: (_ port: Int, _ hlsRoot: String) -> String, waitReady: Bool = true, environment: [String: String]? = nil,
+         cgroup: String? = nil) throws {
         port = Harness.freePort()
         let id = "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         hlsRoot = "/dev/shm/vtx-test-\(id)"
@@ -22,8 +24,13 @@ final class GatewayProcess {
         logPath = dir + "/gateway.log"
         try yaml(port, hlsRoot).write(toFile: configPath, atomically: true, encoding: .utf8)
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Harness.binary)
-        process.arguments = ["--config", configPath]
+        if let cgroup {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "echo $$ > \(cgroup)/cgroup.procs && exec \"$0\" \"$@\"", Harness.binary, "--config", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: Harness.binary)
+            process.arguments = ["--config", configPath]
+        }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
