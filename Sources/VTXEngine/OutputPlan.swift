@@ -103,3 +103,58 @@ public struct OutputPlan: Equatable {
 extension Substring {
     var droppingLeadingSpaces: Substring { drop { $0 == " " } }
 }
+
+/// One stream's choice of output over its life: reads FFmpeg's input report on the
+/// first run with `output_args` omitted, keeps the plan for later starts, and
+/// replans without AAC when the binary turns out to have no AAC encoder. Pure:
+/// the runtime feeds it stderr and carries out what it says.
+public struct OutputChooser {
+    public private(set) var profile: SourceProfile?
+    public private(set) var plan: OutputPlan?
+    public private(set) var isReading = false
+    private var linesRead = 0
+    private var aacEncoderMissing = false
+    /// A report longer than this is not coming: keep what runs.
+    static let maxReportLines = 200
+
+    public init() {}
+
+    /// At each spawn: the output arguments to run (nil: the config's own), and
+    /// whether to read this run's report.
+    public mutating func spawning(explicit: Bool) -> [String]? {
+        linesRead = 0
+        isReading = !explicit && plan == nil
+        if isReading { profile = SourceProfile() }
+        return explicit ? nil : plan?.args
+    }
+
+    /// Reads the lines `ring` got since the last call. Once the input report ends:
+    /// the plan, and whether the running (default) output must be replaced by it.
+    public mutating func read(_ ring: StderrRing) -> (plan: OutputPlan, restart: Bool)? {
+        let fresh = ring.committedLines - linesRead
+        guard isReading, fresh > 0, var p = profile else { return nil }
+        linesRead = ring.committedLines
+        var ended = linesRead > Self.maxReportLines
+        for line in ring.lastComplete(fresh) {
+            p.read(line: line[...])
+            if SourceProfile.reportEnds(line[...].droppingLeadingSpaces) { ended = true; break }
+        }
+        profile = p
+        guard ended else { return nil }
+        isReading = false
+        let chosen = OutputPlan.choose(p, aacEncoder: !aacEncoderMissing)
+        plan = chosen
+        return (chosen, !OutputPlan.defaultPlays(p))
+    }
+
+    /// The process ended with `tail` as its last stderr lines. An FFmpeg without an
+    /// AAC encoder refuses `-c:a aac` at once: the new plan drops the audio instead.
+    public mutating func exited(tail: [String]) -> OutputPlan? {
+        guard let current = plan, let p = profile, !aacEncoderMissing, current.args.contains("aac"),
+              tail.contains(where: { $0.contains("Unknown encoder") || $0.contains("Encoder not found") })
+        else { return nil }
+        aacEncoderMissing = true
+        plan = OutputPlan.choose(p, aacEncoder: false)
+        return plan
+    }
+}

@@ -47,3 +47,46 @@ public enum SegmentStore {
         return max(automaticFloorBytes, Int(rate * automaticSeconds))
     }
 }
+
+/// What one stream's files take on the RAM disk, measured at each sweep. Pure: the
+/// runtime lists the directory, hands the listing over, and unlinks what it says.
+public struct StorageMeter {
+    /// Bytes left after the last sweep, and the most seen (kB).
+    public private(set) var bytes = 0
+    public private(set) var peakKB = 0
+    /// The cap in force at the last sweep (`max_storage_mb`, or the automatic one).
+    public private(set) var capBytes = SegmentStore.automaticFloorBytes
+    /// What the files will take once the window is full (from the bitrate), kB.
+    public private(set) var projectedKB = 0
+    /// Files removed because the playlist no longer listed them.
+    public private(set) var removed = 0
+
+    public init() {}
+
+    /// A sweep after a playlist rewrite: the files to remove, and a description of
+    /// the overrun when what is left is over the cap.
+    public mutating func sweep(_ files: [Files.Entry], playlistName: String, playlist text: String,
+                               nowMs: Int64, maxStorageMB: Int?) -> (remove: [Files.Entry], overCap: String?) {
+        let gone = SegmentStore.removable(files, playlistName: playlistName, playlist: text, nowMs: nowMs)
+        removed += gone.count
+        bytes = files.reduce(0) { $0 + $1.bytes } - gone.reduce(0) { $0 + $1.bytes }
+        peakKB = max(peakKB, (bytes + 1023) / 1024)
+        let listed = Playlist.listedFiles(text)
+        let listedBytes = files.reduce(0) { $0 + (listed.contains($1.name) ? $1.bytes : 0) }
+        let window = Playlist.durations(text)
+        capBytes = maxStorageMB.map { $0 << 20 }
+            ?? SegmentStore.automaticCapBytes(listedBytes: listedBytes, listedSeconds: window.total)
+        projectedKB = min(capBytes, SegmentStore.steadyBytes(listedBytes: listedBytes, listedSeconds: window.total,
+                                                             targetSec: window.target)) / 1024
+        guard bytes > capBytes else { return (gone, nil) }
+        let detail = "\(files.count - gone.count) files, \(bytes / 1024) KiB on the RAM disk, over the cap of \(capBytes / 1024) KiB"
+            + (maxStorageMB == nil ? " (30 s of the stream's bitrate; set max_storage_mb)" : " (max_storage_mb)")
+        return (gone, detail)
+    }
+
+    /// The directory was removed (the process ended).
+    public mutating func cleared() { bytes = 0 }
+
+    /// What the steady state still needs beyond what the files take now, kB.
+    public var growthKB: Int { max(0, projectedKB - bytes / 1024) }
+}

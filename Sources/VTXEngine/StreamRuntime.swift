@@ -154,7 +154,7 @@ public final class StreamRuntime {
             case .cleanDirectory:
                 watch?.close()
                 watch = nil
-                storageBytes = 0
+                storage.cleared()
                 engine.root.removeDirectory(of: name)
             }
         }
@@ -213,11 +213,8 @@ public final class StreamRuntime {
             return machine.spawnFailed(message: "cannot create \(directory): \(errnoDescription(rc))", now: now)
         }
         stderr.reset()
-        stderrLinesRead = 0
-        probing = !config.outputArgsGiven && outputPlan == nil
-        if probing { profile = SourceProfile() }
-        let output = config.outputArgsGiven ? nil : outputPlan?.args
-        let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory, output: output)
+        let chosen = output.spawning(explicit: config.outputArgsGiven)
+        let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory, output: chosen)
         lastArguments = argv
         // The parent-death step execs FFmpeg itself; a missing binary must still be a
         // spawn failure, not a crash of the step.
@@ -229,7 +226,7 @@ public final class StreamRuntime {
         let result = ChildProcess.spawn(engine.loop, arguments: engine.wrapChild(argv), onStderr: { [weak self] chunk in
             guard let self else { return }
             self.stderr.append(chunk)
-            if self.probing { self.readInputReport() }
+            if self.output.isReading { self.readInputReport() }
         }, onExit: { [weak self] status, sig in
             self?.exited(status: status, signal: sig)
         })
@@ -259,7 +256,9 @@ public final class StreamRuntime {
     func exited(status: Int64, signal sig: Int32) {
         guard let child = process else { return }
         process = nil
-        noteMissingEncoder()
+        if let plan = output.exited(tail: stderr.tail(8)) {
+            for note in plan.notes { Log.warn(subject, note) }
+        }
         engine.root.removePid(of: name)
         let now = MonotonicClock.nowMs()
         let tail = stderr.tail(StreamHistory.stderrLines).map { engine.mask($0) }
@@ -289,104 +288,50 @@ public final class StreamRuntime {
 
     // MARK: the output, chosen from the source
 
-    /// With `output_args` omitted: what the source sends (from FFmpeg's input report
-    /// on the first run) and the output chosen for it, kept for later starts.
-    public private(set) var profile: SourceProfile?
-    public private(set) var outputPlan: OutputPlan?
+    /// With `output_args` omitted: the output chosen from what the source sends.
+    public private(set) var output = OutputChooser()
     /// The camera's keyframe interval is longer than the segment target.
     public private(set) var keyframeNote: String?
-    var probing = false
 
     /// What the operator should know about this stream's camera and output.
-    public var notes: [String] { (outputPlan?.notes ?? []) + (keyframeNote.map { [$0] } ?? []) }
-    var stderrLinesRead = 0
-    var aacEncoderMissing = false
+    public var notes: [String] { (output.plan?.notes ?? []) + (keyframeNote.map { [$0] } ?? []) }
 
-    /// FFmpeg's input report, line by line while it comes: once it ends, choose the
-    /// output; restart at once when the running default does not play (G.711, Opus,
-    /// HEVC). One extra RTSP session on the very first start of such a camera only.
+    /// New stderr lines while FFmpeg's input report comes: once it ends, the output
+    /// is chosen, and FFmpeg restarted at once when the running default does not play
+    /// (G.711, Opus, HEVC): one extra RTSP session, on such a camera's first start only.
     func readInputReport() {
-        let fresh = stderr.committedLines - stderrLinesRead
-        guard fresh > 0, var p = profile else { return }
-        stderrLinesRead = stderr.committedLines
-        var ended = false
-        for line in stderr.lastComplete(fresh) {
-            p.read(line: line[...])
-            if SourceProfile.reportEnds(line[...].droppingLeadingSpaces) { ended = true; break }
-        }
-        profile = p
-        if stderrLinesRead > 200 { ended = true }  // no report in sight: keep what runs
-        guard ended else { return }
-        probing = false
-        let plan = OutputPlan.choose(p, aacEncoder: !aacEncoderMissing)
-        outputPlan = plan
+        guard let (plan, restart) = output.read(stderr) else { return }
         Log.info(subject, "output: " + plan.reason)
         for note in plan.notes { Log.warn(subject, note) }
-        if !OutputPlan.defaultPlays(p) {
-            perform(machine.outputChanged(now: MonotonicClock.nowMs()))
-        }
-    }
-
-    /// An FFmpeg without an AAC encoder refuses `-c:a aac` at once: from then on the
-    /// audio is dropped (with a note) instead of transcoded.
-    func noteMissingEncoder() {
-        guard let plan = outputPlan, let p = profile, !aacEncoderMissing, plan.args.contains("aac"),
-              stderr.tail(8).contains(where: { $0.contains("Unknown encoder") || $0.contains("Encoder not found") })
-        else { return }
-        aacEncoderMissing = true
-        outputPlan = OutputPlan.choose(p, aacEncoder: false)
-        for note in outputPlan?.notes ?? [] { Log.warn(subject, note) }
+        if restart { perform(machine.outputChanged(now: MonotonicClock.nowMs())) }
     }
 
     // MARK: the RAM disk
 
-    /// Bytes of this stream's files on the RAM disk at the last sweep, and the most seen.
-    public private(set) var storageBytes = 0
-    public private(set) var peakStorageKB = 0
-    /// The cap in force at the last sweep (`max_storage_mb`, or the automatic one).
-    public private(set) var storageCapBytes = SegmentStore.automaticFloorBytes
-    /// Files the gateway removed because the playlist no longer listed them.
-    public private(set) var filesRemoved = 0
+    public private(set) var storage = StorageMeter()
 
     /// After each playlist rewrite: removes what the playlist has dropped (after the
     /// grace), measures what is left, and stops FFmpeg (`storage_limit`) past the cap.
     /// One readdir and a stat per file of a small tmpfs directory.
     func sweepDirectory(playlist text: String, now: Int64) {
-        let files = Files.regularFiles(directory)
-        let gone = SegmentStore.removable(files, playlistName: config.playlistName, playlist: text,
-                                          nowMs: WallClock.nowMs())
+        let (gone, overCap) = storage.sweep(Files.regularFiles(directory), playlistName: config.playlistName,
+                                            playlist: text, nowMs: WallClock.nowMs(), maxStorageMB: config.maxStorageMB)
         for f in gone { unlink(directory + "/" + f.name) }
-        filesRemoved += gone.count
-        let total = files.reduce(0) { $0 + $1.bytes } - gone.reduce(0) { $0 + $1.bytes }
-        storageBytes = total
-        peakStorageKB = max(peakStorageKB, (total + 1023) / 1024)
-        let listed = Playlist.listedFiles(text)
-        let listedBytes = files.reduce(0) { $0 + (listed.contains($1.name) ? $1.bytes : 0) }
-        let window = Playlist.durations(text)
-        storageCapBytes = config.maxStorageMB.map { $0 << 20 }
-            ?? SegmentStore.automaticCapBytes(listedBytes: listedBytes, listedSeconds: window.total)
-        projectedStorageKB = min(storageCapBytes, SegmentStore.steadyBytes(listedBytes: listedBytes, listedSeconds: window.total,
-                                                                          targetSec: window.target)) / 1024
-        if total > storageCapBytes, phase == .running || phase == .starting {
-            let detail = "\(files.count - gone.count) files, \(total / 1024) KiB on the RAM disk, over the cap of \(storageCapBytes / 1024) KiB"
-                + (config.maxStorageMB == nil ? " (30 s of the stream's bitrate; set max_storage_mb)" : " (max_storage_mb)")
-            Log.warn(subject, detail)
-            perform(machine.storageExceeded(detail: detail, now: now))
+        if let overCap, phase == .running || phase == .starting {
+            Log.warn(subject, overCap)
+            perform(machine.storageExceeded(detail: overCap, now: now))
         }
     }
-
-    /// What the stream's files will take once its window is full (from its bitrate).
-    public private(set) var projectedStorageKB = 0
 
     /// What a start of this stream is expected to cost the device: FFmpeg's private
     /// memory at its peak plus what its files take on the RAM disk (tmpfs pages are
     /// memory, charged to the cgroup too): the most seen, or the steady state
     /// projected from its bitrate, whichever is more.
-    public var plannedCostKB: Int { expectedCostKB + (expectedCostKB > 0 ? max(peakStorageKB, projectedStorageKB) : 0) }
+    public var plannedCostKB: Int { expectedCostKB + (expectedCostKB > 0 ? max(storage.peakKB, storage.projectedKB) : 0) }
 
     /// Memory a running stream will still take as its window fills: available memory
     /// does not show it yet, so a start of another stream must leave room for it.
-    var storageGrowthKB: Int { process == nil ? 0 : max(0, projectedStorageKB - storageBytes / 1024) }
+    var storageGrowthKB: Int { process == nil ? 0 : storage.growthKB }
 
     func sampleMemory(pid: Int32) {
         lastSampleMs = MonotonicClock.nowMs()

@@ -44,10 +44,10 @@ extension Gateway {
         w.field("bytes_served", s.bytesServed)
         w.field("ffmpeg_rss_kb", s.ffmpegRSSKB)
         w.field("ffmpeg_peak_rss_kb", s.peakRSSKB)
-        w.field("storage_bytes", s.storageBytes)
-        w.field("storage_peak_kb", s.peakStorageKB)
-        w.field("storage_cap_bytes", s.storageCapBytes)
-        w.field("files_removed", s.filesRemoved)
+        w.field("storage_bytes", s.storage.bytes)
+        w.field("storage_peak_kb", s.storage.peakKB)
+        w.field("storage_cap_bytes", s.storage.capBytes)
+        w.field("files_removed", s.storage.removed)
         w.key("output")
         w.beginObject()
         if s.config.outputArgsGiven {
@@ -55,13 +55,13 @@ extension Gateway {
             w.field("reason", "output_args as written in the config")
         } else {
             w.field("mode", "auto")
-            w.field("reason", s.outputPlan?.reason ?? "chosen from the source's codecs when FFmpeg first reports them")
+            w.field("reason", s.output.plan?.reason ?? "chosen from the source's codecs when FFmpeg first reports them")
         }
-        w.field("source_video", s.profile?.video)
-        w.field("source_audio", s.profile?.audio)
+        w.field("source_video", s.output.profile?.video)
+        w.field("source_audio", s.output.profile?.audio)
         w.key("args")
         w.beginArray()
-        for a in s.config.outputArgsGiven ? s.config.outputArgs : (s.outputPlan?.args ?? s.config.outputArgs) { w.value(engine.mask(a)) }
+        for a in s.config.outputArgsGiven ? s.config.outputArgs : (s.output.plan?.args ?? s.config.outputArgs) { w.value(engine.mask(a)) }
         w.endArray()
         w.endObject()
         w.key("notes")

@@ -54,9 +54,9 @@ extension Gateway {
         p.family("vtx_stream_ffmpeg_resident_memory_bytes", "gauge", "Resident memory of the stream's FFmpeg (0 when not running).")
         for s in engine.streams { p.sample("vtx_stream_ffmpeg_resident_memory_bytes", [("stream", s.name)], (s.ffmpegRSSKB ?? 0) * 1024) }
         p.family("vtx_stream_storage_bytes", "gauge", "Bytes of the stream's files on the RAM disk (at the last playlist rewrite).")
-        for s in engine.streams { p.sample("vtx_stream_storage_bytes", [("stream", s.name)], s.phase == .idle ? 0 : s.storageBytes) }
+        for s in engine.streams { p.sample("vtx_stream_storage_bytes", [("stream", s.name)], s.phase == .idle ? 0 : s.storage.bytes) }
         p.family("vtx_stream_storage_removed_files_total", "counter", "Files the gateway removed because the playlist no longer listed them.")
-        for s in engine.streams { p.sample("vtx_stream_storage_removed_files_total", [("stream", s.name)], s.filesRemoved) }
+        for s in engine.streams { p.sample("vtx_stream_storage_removed_files_total", [("stream", s.name)], s.storage.removed) }
         p.family("vtx_stream_served_bytes_total", "counter", "HLS bytes sent for the stream.")
         for s in engine.streams { p.sample("vtx_stream_served_bytes_total", [("stream", s.name)], s.bytesServed) }
 

@@ -68,4 +68,40 @@ final class OutputPlanTests: XCTestCase {
         var idle = SM.machine()
         XCTAssertEqual(idle.outputChanged(now: 0), [])
     }
+
+    func testChooserReadsTheReportOnceAndKeepsThePlan() {
+        var c = OutputChooser()
+        XCTAssertNil(c.spawning(explicit: false), "the first run uses the default")
+        XCTAssertTrue(c.isReading)
+        var ring = StderrRing()
+        ring.append("Input #0, rtsp, from 'rtsp://cam':\n  Stream #0:0: Video: h264 (High), yuv420p, 640x360\n")
+        XCTAssertNil(c.read(ring), "the report has not ended")
+        ring.append("  Stream #0:1: Audio: pcm_mulaw, 8000 Hz, mono\nOutput #0, hls, to 'x':\n")
+        let chosen = c.read(ring)
+        XCTAssertEqual(chosen?.restart, true, "G.711 in MPEG-TS does not play: restart with the plan")
+        XCTAssertEqual(c.profile, SourceProfile(video: "h264", audio: "pcm_mulaw"))
+        XCTAssertFalse(c.isReading)
+        ring.append("  Stream #0:2: Audio: aac\n")
+        XCTAssertNil(c.read(ring), "read once")
+        // later starts run the plan and read nothing
+        XCTAssertEqual(c.spawning(explicit: false), chosen?.plan.args)
+        XCTAssertFalse(c.isReading)
+        // a binary without an AAC encoder: the audio is dropped from then on
+        XCTAssertNil(c.exited(tail: ["Conversion failed!"]))
+        let replanned = c.exited(tail: ["Unknown encoder 'aac'"])
+        XCTAssertEqual(replanned?.args.prefix(3), ["-c:v", "copy", "-an"])
+        XCTAssertNil(c.exited(tail: ["Unknown encoder 'aac'"]), "once")
+        // explicit output_args: nothing is read or chosen
+        var explicit = OutputChooser()
+        XCTAssertNil(explicit.spawning(explicit: true))
+        XCTAssertFalse(explicit.isReading)
+    }
+
+    func testChooserDoesNotRestartWhatAlreadyPlays() {
+        var c = OutputChooser()
+        _ = c.spawning(explicit: false)
+        var ring = StderrRing()
+        ring.append("  Stream #0:0: Video: h264\n  Stream #0:1: Audio: aac (LC)\nStream mapping:\n")
+        XCTAssertEqual(c.read(ring)?.restart, false)
+    }
 }

@@ -57,6 +57,31 @@ final class SegmentStoreTests: XCTestCase {
         XCTAssertEqual(SegmentStore.steadyBytes(listedBytes: 0, listedSeconds: 0, targetSec: 0), 0)
     }
 
+    func testMeterRemovesMeasuresAndReportsTheOverrun() {
+        var m = StorageMeter()
+        let now: Int64 = 100_000
+        let files = [
+            Files.Entry(name: "index.m3u8", bytes: 300, modifiedMs: now),
+            Files.Entry(name: "init.mp4", bytes: 800, modifiedMs: 0),
+            Files.Entry(name: "index10.m4s", bytes: 1_000_000, modifiedMs: now - 3_000),
+            Files.Entry(name: "index11.m4s", bytes: 1_000_000, modifiedMs: now - 1_000),
+            Files.Entry(name: "index9.m4s", bytes: 1_000_000, modifiedMs: now - 60_000),
+        ]
+        let (gone, over) = m.sweep(files, playlistName: "index.m3u8", playlist: playlist, nowMs: now, maxStorageMB: 1)
+        XCTAssertEqual(gone.map(\.name), ["index9.m4s"])
+        XCTAssertEqual(m.bytes, 2_001_100)
+        XCTAssertEqual(m.removed, 1)
+        XCTAssertEqual(m.capBytes, 1 << 20)
+        XCTAssertEqual(over, "4 files, 1954 KiB on the RAM disk, over the cap of 1024 KiB (max_storage_mb)")
+        let (_, fine) = m.sweep(files, playlistName: "index.m3u8", playlist: playlist, nowMs: now, maxStorageMB: nil)
+        XCTAssertNil(fine, "automatic cap: 30 s of ~571 kB/s is 17 MB")
+        XCTAssertGreaterThan(m.projectedKB, m.bytes / 1024)
+        XCTAssertEqual(m.growthKB, m.projectedKB - m.bytes / 1024)
+        m.cleared()
+        XCTAssertEqual(m.bytes, 0)
+        XCTAssertEqual(m.peakKB, 1955)
+    }
+
     func testStorageExceededStopsARunningStreamAsAFailure() {
         var m = SM.running(SM.policy(idle: 0, stall: 0), readyAt: 100)
         let actions = m.storageExceeded(detail: "9 files, 20000 KiB", now: 1_000)
