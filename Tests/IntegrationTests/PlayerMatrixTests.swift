@@ -2,9 +2,10 @@
 // cold stream once, with no retry anywhere, and must be playing within the
 // stream's start_timeout. Players: Chromium's native HLS (a page that is only
 // `<video src>`, no script), mpv, VLC and FFmpeg, all through tools/play.
-// Cameras: GStreamer RTSP cameras with a 1 s and a 2 s GOP relayed with the
-// default output_args, one that refuses every cold start's first RTSP session,
-// and the demo's lavfi camera.
+// Cameras: GStreamer RTSP cameras with a 1 s and a 2 s GOP relayed with
+// output_args omitted (the defaults), one that refuses every cold start's first
+// RTSP session, the 1 s camera with explicit 1 s-segment output_args, and the
+// demo's lavfi camera.
 import Foundation
 import XCTest
 
@@ -62,12 +63,17 @@ final class PlayerMatrixTests: XCTestCase {
                 Self.rtsp("gop1", gop1.url),
                 Self.rtsp("gop2", gop2.url),
                 Self.rtsp("busy", refusing.url),
+                Self.rtsp("explicit", gop1.url) + """
+
+                    output_args: ["-c", "copy", "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+                                  "-hls_flags", "delete_segments+omit_endlist", "{output_dir}/index.m3u8"]
+                """,
                 Synthetic.stream("demo", idle: 60, extra: "    start_timeout: \(Self.startTimeout)"),
             ])
         }
         var failures: [String] = []
         var table: [String] = []
-        for stream in ["gop1", "gop2", "busy", "demo"] {
+        for stream in ["gop1", "gop2", "busy", "explicit", "demo"] {
             for player in Self.players {
                 Self.makeCold(g, stream)
                 XCTAssertEqual(S.state(g, stream), "idle", "\(stream) must be cold before \(player)")
