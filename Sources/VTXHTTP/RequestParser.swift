@@ -13,6 +13,10 @@
 /// - consumed bytes are dropped, and an empty buffer releases its storage
 ///   (`buf = []`), so an idle keep-alive connection holds no buffer.
 ///
+/// Every line of the head, the empty ones before the request line included,
+/// ends with CRLF; a bare CR or a bare LF is a 400 (no mixed endings, so no
+/// disagreement with a front proxy about where a request ends).
+///
 /// After an error the parser is dead: it discards its buffer, ignores
 /// further input and returns the same error from every `next()`; the
 /// connection should answer with `error.status` and close.
@@ -221,8 +225,11 @@ public struct RequestParser {
                 scan.pos = i + 1
                 if let r = endOfLine(p, contentEnd: i - 1, next: i + 1) { return r }
             } else if b == asciiLF {
-                scan.pos = i + 1
-                if let r = endOfLine(p, contentEnd: i, next: i + 1) { return r }
+                // One line ending, CRLF, everywhere in the head. A bare LF is
+                // a line end to some parsers and not to others (llhttp's strict
+                // mode, many proxies): accepting it lets a request hide inside
+                // a header value that a front proxy forwarded as one field.
+                return .error(.badRequest("bare LF in head"))
             } else if b == asciiCR {
                 scan.pendingCR = true
             } else if isForbiddenHeadControl(b) {

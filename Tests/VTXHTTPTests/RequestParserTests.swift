@@ -26,11 +26,11 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(parseOne("POST /x HTTP/1.1\r\nHost: h\r\n\r\n")?.method, .POST)
     }
 
-    func testBareLFAndMixedLineEndings() throws {
-        let r = try XCTUnwrap(parseOne("GET /a HTTP/1.1\nHost: h\r\nX: 1\n\n"))
-        XCTAssertEqual(r.path, "/a")
-        XCTAssertEqual(r.headers["x"], "1")
-        XCTAssertNotNil(parseOne("GET /a HTTP/1.1\r\nHost: h\n\r\n"))
+    func testBareLFAndMixedLineEndingsRejected() {
+        // Were accepted until issue 13 (RFC 9112 §2.2 allows either); one
+        // rule, CRLF only, leaves no room for a proxy to disagree.
+        assertError("GET /a HTTP/1.1\nHost: h\r\nX: 1\n\n", 400, "bare LF in head")
+        assertError("GET /a HTTP/1.1\r\nHost: h\n\r\n", 400, "bare LF in head")
     }
 
     func testPostWithBody() throws {
@@ -161,7 +161,8 @@ final class RequestParserTests: XCTestCase {
 
     func testLeadingEmptyLinesIgnored() throws {
         XCTAssertEqual(parseOne("\r\n" + get("/a"))?.path, "/a")
-        XCTAssertEqual(parseOne("\n\r\n\n\r\n" + get("/b"))?.path, "/b")
+        XCTAssertEqual(parseOne("\r\n\r\n\r\n\r\n" + get("/b"))?.path, "/b")
+        assertError("\n\r\n" + get("/b"), 400, "bare LF in head")
         // Also between pipelined requests (a stray CRLF after a POST body).
         let run = parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx\r\n" + get("/c"))
         XCTAssertEqual(run.outcomes.count, 2)
