@@ -46,6 +46,7 @@ public struct RequestParser {
     var bodyStart = -1
     var bodyLength = 0
     var failure: HTTPParseError? = nil
+    var failedMethod: HTTPMethod? = nil
 
     public init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
@@ -60,6 +61,15 @@ public struct RequestParser {
 
     /// The error the parser stopped on, if any.
     public var error: HTTPParseError? { failure }
+
+    /// The method of the request being parsed, or of the one that failed, once
+    /// its request line had its three parts (nil before that, or when the
+    /// method is not one we serve). The connection needs it to leave the body
+    /// out of an error answered to HEAD (RFC 9110 §9.3.2).
+    public var currentMethod: HTTPMethod? {
+        if failure != nil { return failedMethod }
+        return head.methodKnown ? head.method : nil
+    }
 
     /// Appends received bytes. Ignored after an error.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
@@ -144,6 +154,7 @@ public struct RequestParser {
 
     mutating func fail(_ e: HTTPParseError) -> Result<HTTPRequest, HTTPParseError> {
         failure = e
+        failedMethod = head.methodKnown ? head.method : nil
         buf = []
         readIndex = 0
         head = PendingHead()
@@ -177,6 +188,8 @@ public struct RequestParser {
     /// soon as they end, so the head is never walked twice).
     struct PendingHead {
         var method: HTTPMethod = .GET
+        /// `method` was read from the request line (not the default).
+        var methodKnown = false
         var version: HTTPVersion = .http11
         var target = ""
         var path = ""
