@@ -14,7 +14,12 @@ import XCTest
 ///   we must refuse it with exactly the pinned status;
 /// - llhttp hands the connection to another protocol (Upgrade, CONNECT, the
 ///   HTTP/2 preface: `upgrade`) → only the requests before that are compared,
-///   since what follows is not HTTP/1 to llhttp.
+///   since what follows is not HTTP/1 to llhttp (for `PRI * HTTP/1.1`, none).
+/// Two harness rules, both counted in the printed summary: a case without any
+/// Host field gets one after its first request line (HTTP/1.1 requires it; the
+/// original must differ only by our missing-Host 400), and a rejected case we
+/// are still waiting on mid-head gets CRLF CRLF appended (llhttp rejects at
+/// the first bad byte, we when the line ends).
 final class LLHTTPCorpusTests: XCTestCase {
     struct Case: Decodable {
         var id: String
