@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "VTXWeb", dependencies: ["CDashboard", "VTXServer", "VTXEngine", "VTXConfig", "VTXHTTP", "VTXLoop", "VTXSystem"]),
         .executableTarget(name: "vtx-link", dependencies: ["VTXWeb", "VTXEngine", "VTXConfig", "VTXSystem"]),
 
-        .testTarget(name: "VTXHTTPTests", dependencies: ["VTXHTTP"]),
+        .testTarget(name: "VTXHTTPTests", dependencies: ["VTXHTTP"], exclude: ["Fixtures"]),
         .testTarget(name: "VTXConfigTests", dependencies: ["VTXConfig"], exclude: ["Fixtures"]),
         .testTarget(name: "VTXEngineTests", dependencies: ["VTXEngine"]),
         .testTarget(name: "VTXLoopTests", dependencies: ["VTXLoop", "CUV"]),

@@ -19,14 +19,22 @@ extension RequestParser {
         if sp2 == end { return .badRequest("missing HTTP version") }
         if sp2 == sp1 + 1 { return .badRequest("malformed request line") }
 
+        // The line has its three parts: the method is known from here on, even
+        // if a later check fails, so an error answer to HEAD carries no body.
+        let method = classifyMethod(p, start, sp1)
+        if case .supported(let m) = method {
+            head.method = m
+            head.methodKnown = true
+        }
+
         switch parseVersion(p, sp2 + 1, end) {
         case .malformed: return .badRequest("malformed HTTP version")
         case .unsupported: return HTTPParseError(status: 505, reason: "HTTP version not supported")
         case .supported(let v): head.version = v
         }
 
-        switch classifyMethod(p, start, sp1) {
-        case .supported(let m): head.method = m
+        switch method {
+        case .supported: break
         case .notAllowed: return HTTPParseError(status: 405, reason: "method not allowed")
         case .unknown: return HTTPParseError(status: 501, reason: "method not implemented")
         }

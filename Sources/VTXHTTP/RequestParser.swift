@@ -13,6 +13,10 @@
 /// - consumed bytes are dropped, and an empty buffer releases its storage
 ///   (`buf = []`), so an idle keep-alive connection holds no buffer.
 ///
+/// Every line of the head, the empty ones before the request line included,
+/// ends with CRLF; a bare CR or a bare LF is a 400 (no mixed endings, so no
+/// disagreement with a front proxy about where a request ends).
+///
 /// After an error the parser is dead: it discards its buffer, ignores
 /// further input and returns the same error from every `next()`; the
 /// connection should answer with `error.status` and close.
@@ -42,6 +46,7 @@ public struct RequestParser {
     var bodyStart = -1
     var bodyLength = 0
     var failure: HTTPParseError? = nil
+    var failedMethod: HTTPMethod? = nil
 
     public init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
@@ -56,6 +61,15 @@ public struct RequestParser {
 
     /// The error the parser stopped on, if any.
     public var error: HTTPParseError? { failure }
+
+    /// The method of the request being parsed, or of the one that failed, once
+    /// its request line had its three parts (nil before that, or when the
+    /// method is not one we serve). The connection needs it to leave the body
+    /// out of an error answered to HEAD (RFC 9110 §9.3.2).
+    public var currentMethod: HTTPMethod? {
+        if failure != nil { return failedMethod }
+        return head.methodKnown ? head.method : nil
+    }
 
     /// Appends received bytes. Ignored after an error.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
@@ -140,6 +154,7 @@ public struct RequestParser {
 
     mutating func fail(_ e: HTTPParseError) -> Result<HTTPRequest, HTTPParseError> {
         failure = e
+        failedMethod = head.methodKnown ? head.method : nil
         buf = []
         readIndex = 0
         head = PendingHead()
@@ -173,6 +188,8 @@ public struct RequestParser {
     /// soon as they end, so the head is never walked twice).
     struct PendingHead {
         var method: HTTPMethod = .GET
+        /// `method` was read from the request line (not the default).
+        var methodKnown = false
         var version: HTTPVersion = .http11
         var target = ""
         var path = ""
@@ -221,8 +238,11 @@ public struct RequestParser {
                 scan.pos = i + 1
                 if let r = endOfLine(p, contentEnd: i - 1, next: i + 1) { return r }
             } else if b == asciiLF {
-                scan.pos = i + 1
-                if let r = endOfLine(p, contentEnd: i, next: i + 1) { return r }
+                // One line ending, CRLF, everywhere in the head. A bare LF is
+                // a line end to some parsers and not to others (llhttp's strict
+                // mode, many proxies): accepting it lets a request hide inside
+                // a header value that a front proxy forwarded as one field.
+                return .error(.badRequest("bare LF in head"))
             } else if b == asciiCR {
                 scan.pendingCR = true
             } else if isForbiddenHeadControl(b) {

@@ -113,7 +113,12 @@ final class Connection {
         if error.status == 405 { response.headers.append(("Allow", "GET, HEAD, POST, OPTIONS")) }
         response.close = true
         let bytes = head(for: response, keepAlive: false, contentLength: response.contentLength)
-        socket.write(bytes + bodyBytes(response))
+        // An answer to HEAD never has a body (RFC 9110 §9.3.2), an error neither:
+        // a client reading it as bodiless would take the text for the next response.
+        // Content-Length stays what GET would get. Unknown method (the request line
+        // never became three parts): the body is sent.
+        let isHead = parser.currentMethod == .HEAD
+        socket.write(isHead ? bytes : bytes + bodyBytes(response))
         server.onResponse?("invalid", error.status)
         finishIfDrained()
     }

@@ -17,6 +17,8 @@ public final class Gateway {
     /// Timers delaying throttled 401s (closed on shutdown).
     var delayTimers: [ObjectIdentifier: LoopTimer] = [:]
     var ffmpegVersion: String?
+    /// Rate limit of the log line for HLS files that cannot be opened (EMFILE…).
+    var openFailureLog = BurstLog()
     var versionWaiters: [() -> Void] = []
     let events: EventHub
     var signals: [SignalWatcher] = []

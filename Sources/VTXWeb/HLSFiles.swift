@@ -79,7 +79,7 @@ extension Gateway {
     func sendFile(_ path: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime,
                   uriToken: String? = nil) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return r.send(.text(404, "not found", headers: corsHeaders())) }
+        guard fd >= 0 else { return r.send(openFailure(errno, path)) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             closeDescriptor(fd)
@@ -120,6 +120,62 @@ extension Gateway {
             headers.append(("Content-Range", "bytes */\(size)"))
             r.send(Response(status: 416, headers: headers))
         }
+    }
+}
+
+extension Gateway {
+    /// Status for a failed `open()` of an HLS file, as nginx's static module maps it:
+    /// the file is not there (404), may not be read (403), or the gateway is short of
+    /// something — descriptors (EMFILE/ENFILE), memory, I/O — which is no fault of the
+    /// request and may pass (503; nginx says 500). A 404 there would tell a player the
+    /// segment is gone and hide an overloaded or misconfigured device.
+    static func status(forOpenErrno code: Int32) -> Int {
+        switch code {
+        // ELOOP: O_NOFOLLOW met a symlink. Those are never served; 404 as before, so a
+        // planted link is indistinguishable from a missing file.
+        case ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP: return 404
+        case EACCES: return 403
+        default: return 503
+        }
+    }
+
+    /// Seconds a client is asked to wait after a 503 for a file that could not be
+    /// opened: about one segment; descriptors free up as other responses finish.
+    static let openRetryAfterSec = 1
+
+    func openFailure(_ code: Int32, _ path: String) -> Response {
+        let status = Gateway.status(forOpenErrno: code)
+        switch status {
+        case 404: return .text(404, "not found", headers: corsHeaders())
+        case 403: return .text(403, "forbidden", headers: corsHeaders())
+        default:
+            // Every request of a flood fails the same way: one line per burst.
+            if let count = openFailureLog.note(nowMs: MonotonicClock.nowMs()) {
+                let more = count > 1 ? " (\(count) such failures since the last line)" : ""
+                Log.error("hls", "cannot open \(path): \(errnoDescription(code)); answering 503\(more)")
+            }
+            // The reason stays in the log: a client learns only that a retry may work.
+            return .text(503, "temporarily unavailable",
+                         headers: corsHeaders() + [("Retry-After", String(Gateway.openRetryAfterSec))])
+        }
+    }
+}
+
+/// At most one log line per `intervalMs` for a failure that can repeat on every
+/// request; each line says how many failures it stands for.
+struct BurstLog {
+    var intervalMs: Int64 = 10_000
+    var lastLineMs: Int64? = nil
+    var unlogged = 0
+
+    /// Counts one failure. Returns the count the line due now must report (this
+    /// failure included), or nil if a line was written less than `intervalMs` ago.
+    mutating func note(nowMs: Int64) -> Int? {
+        unlogged += 1
+        if let last = lastLineMs, nowMs - last < intervalMs { return nil }
+        lastLineMs = nowMs
+        defer { unlogged = 0 }
+        return unlogged
     }
 }
 

@@ -249,4 +249,101 @@ final class HLSServingTests: XCTestCase {
         // And the stream still works.
         XCTAssertEqual(gw.curl("/hls/cam/index.m3u8").status, 200)
     }
+
+    // MARK: open() failures (issue 13): 404 only for a missing file
+
+    /// A gateway of its own with `cam` running, started through `wrap` (see GatewayProcess).
+    func wrappedGateway(_ name: String, wrap: String) throws -> GatewayProcess {
+        let g = try GatewayProcess(name: name, yaml: { port, root in
+            WebT.config(port: port, root: root, streams: [Synthetic.stream("cam", idle: 300)])
+        }, wrap: wrap)
+        WebT.startByPlaylist(g, "cam")
+        return g
+    }
+
+    func rawRequest(_ method: String, _ path: String) -> [UInt8] {
+        Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    }
+
+    static func openDescriptors(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// Out of descriptors, a segment (and the playlist) is a 503 with Retry-After, not a
+    /// 404, logged once for the burst; once descriptors are free again it is served.
+    func testOutOfDescriptorsIs503NotA404() throws {
+        let limit = 64
+        let g = try wrappedGateway("emfile", wrap: "ulimit -n \(limit); exec \"$0\" \"$@\"")
+        defer { g.stop() }
+        let limits = try String(contentsOfFile: "/proc/\(g.pid)/limits", encoding: .utf8)
+        XCTAssertTrue(limits.contains("Max open files            \(limit)"), limits)
+        let seg = try XCTUnwrap(WebT.newestSegment(g, "cam")).name
+        let idle = Self.openDescriptors(g.pid)
+
+        // Keep-alive connections until the gateway cannot accept one more: then every
+        // descriptor it may have is in use.
+        var held: [RawSocket] = []
+        defer { held.forEach { $0.close() } }
+        while held.count < limit {
+            let s = try RawSocket(port: g.port)
+            s.send(rawRequest("GET", "/healthz"))
+            guard s.readResponse(timeout: 1)?.status == 200 else { s.close(); break }
+            held.append(s)
+        }
+        let full = Self.openDescriptors(g.pid)
+        print("EMFILE test: limit \(limit), \(idle) descriptors idle, \(held.count) connections accepted, \(full) descriptors then")
+        XCTAssertLessThan(held.count, limit, "the gateway never ran out of descriptors")
+        XCTAssertEqual(full, limit)
+
+        let c = try XCTUnwrap(held.first)
+        for path in ["/hls/cam/\(seg)", "/hls/cam/\(seg)", "/hls/cam/index.m3u8"] {
+            c.send(rawRequest("GET", path))
+            let r = try XCTUnwrap(c.readResponse(), path)
+            XCTAssertEqual(r.status, 503, "\(path): \(r.statusLine) \(r.text)")
+            XCTAssertEqual(r.header("Retry-After"), "1", path)
+        }
+        c.send(rawRequest("HEAD", "/hls/cam/\(seg)"))
+        XCTAssertEqual(c.readResponse(head: true)?.status, 503)
+        XCTAssertTrue(c.received.isEmpty, "HEAD: no body")
+
+        // One log line for the burst, naming the cause.
+        let lines = g.log.split(separator: "\n").filter { $0.contains("cannot open") }
+        XCTAssertEqual(lines.count, 1, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.first?.contains("Too many open files") ?? false, lines.first.map(String.init) ?? "")
+
+        // Descriptors back: served again (the newest segment: the old one may be gone).
+        held.dropFirst().forEach { $0.close() }
+        held = [c]
+        var status = 0
+        XCTAssertTrue(Harness.waitUntil(10) {
+            guard let now = WebT.newestSegment(g, "cam")?.name else { return false }
+            c.send(self.rawRequest("GET", "/hls/cam/\(now)"))
+            status = c.readResponse()?.status ?? -1
+            return status == 200
+        }, "after the flood: \(status)")
+    }
+
+    /// EACCES is a 403. The tests run as root, which reads any file: the gateway is
+    /// started without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so a mode 000 file
+    /// is unreadable to it as to any other user.
+    func testUnreadableFileIs403() throws {
+        let setpriv = "/usr/bin/setpriv"
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else { throw XCTSkip("no \(setpriv)") }
+        let g = try wrappedGateway("eacces", wrap: "exec \(setpriv) --bounding-set=-dac_override,-dac_read_search -- \"$0\" \"$@\"")
+        defer { g.stop() }
+        let status = try String(contentsOfFile: "/proc/\(g.pid)/status", encoding: .utf8)
+        let capEff = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }.flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) }
+        XCTAssertEqual((capEff ?? 0x6) & 0x6, 0, "CAP_DAC_OVERRIDE (1) and CAP_DAC_READ_SEARCH (2) dropped")
+
+        let seg = try XCTUnwrap(WebT.newestSegment(g, "cam")).name
+        let file = "\(g.hlsRoot)/cam/\(seg)"
+        XCTAssertEqual(chmod(file, 0), 0)
+        let get = g.curl("/hls/cam/\(seg)")
+        XCTAssertEqual(get.status, 403, get.text)
+        XCTAssertEqual(get.headers["access-control-allow-origin"], "*", "errors carry CORS headers")
+        XCTAssertEqual(g.curl("/hls/cam/\(seg)", method: "HEAD").status, 403)
+        XCTAssertEqual(chmod(file, 0o644), 0)
+        XCTAssertEqual(g.curl("/hls/cam/\(seg)").status, 200)
+        XCTAssertFalse(g.log.contains("cannot open"), "403 is the client's answer, not an overload to log")
+    }
 }

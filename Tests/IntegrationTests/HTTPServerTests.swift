@@ -82,6 +82,44 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(c.headers["content-length"], "3")
     }
 
+    /// Issue 13: an error answered to HEAD has no body either (RFC 9110 §9.3.2), and
+    /// the same Content-Length as for GET. Without a known method (the request line
+    /// never had its three parts) the body is sent.
+    func testHeadErrorsHaveNoBody() throws {
+        let g = try gateway
+        let cases: [(String, String, Int)] = [
+            ("missing Host", "%@ /healthz HTTP/1.1\r\n\r\n", 400),
+            ("bad target", "%@ /a%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            ("HTTP/2.0", "%@ /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            ("body too large", "%@ /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413),
+            ("header too large", "%@ /healthz HTTP/1.1\r\nHost: x\r\nX: \(String(repeating: "v", count: 17000))\r\n\r\n", 431),
+        ]
+        for (name, template, status) in cases {
+            func answer(_ method: String) throws -> (RawResponse, rest: [UInt8]) {
+                let s = try RawSocket(port: g.port)
+                defer { s.close() }
+                s.send(Array(template.replacingOccurrences(of: "%@", with: method).utf8))
+                s.readUntilClosed(timeout: 3)
+                let parsed = RawResponse.parseAll(s.received, headRequests: [method == "HEAD"])
+                let r = try XCTUnwrap(parsed.responses.first, "\(name) \(method): \(String(decoding: s.received, as: UTF8.self))")
+                XCTAssertEqual(parsed.responses.count, 1, "\(name) \(method)")
+                return (r, parsed.rest)
+            }
+            let (get, _) = try answer("GET")
+            let (head, rest) = try answer("HEAD")
+            XCTAssertEqual(get.status, status, name)
+            XCTAssertEqual(head.status, status, name)
+            XCTAssertFalse(get.body.isEmpty, name)
+            XCTAssertEqual(head.header("Content-Length"), String(get.body.count), name)
+            XCTAssertTrue(rest.isEmpty, "\(name): a body after the HEAD answer: \(String(decoding: rest, as: UTF8.self))")
+        }
+        // "HEAD /" is no request line we can read a method from: the body is sent.
+        let (bytes, _) = try RawSocket.exchange(port: g.port, Array("HEAD /\r\n\r\n".utf8))
+        let parsed = RawResponse.parseAll(bytes)
+        XCTAssertEqual(parsed.responses.map(\.status), [400])
+        XCTAssertEqual(parsed.responses.first?.text, "missing HTTP version\n")
+    }
+
     /// 204 and 304 carry no content: no body and no Content-Length (RFC 9110 §8.6, RFC 9112
     /// §6.3), and the connection stays in sync for the next request.
     func testNoContentResponsesHaveNoLengthOrBody() throws {

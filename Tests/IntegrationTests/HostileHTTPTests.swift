@@ -133,6 +133,14 @@ final class HostileHTTPTests: XCTestCase {
             ("bare CR in header value", u("GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n"), 400),
             ("bare CR as header terminator", u("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\r\n"), 400),
             ("CR CR LF", u("GET /healthz HTTP/1.1\r\r\nHost: x\r\n\r\n"), 400),
+            // Issue 13: CRLF only (tolerated until then, RFC 9112 §2.2 allows LF).
+            ("LF-only line endings", u("GET /healthz HTTP/1.1\nHost: x\n\n"), 400),
+            ("bare LF ending the request line", u("GET /healthz HTTP/1.1\nHost: x\r\n\r\n"), 400),
+            ("bare LF before the request line", u("\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), 400),
+            // The desync: a front proxy reading `Dummy: x\nContent-Length: 23` as one field
+            // forwards both heads as one request; we must not answer the hidden one.
+            ("bare LF in the header block hides a request",
+             u("GET / HTTP/1.1\r\nHost: x\r\nDummy: x\nContent-Length: 23\r\n\r\nGET / HTTP/1.1\r\nDummy: GET /admin HTTP/1.1\r\nHost: x\r\n\r\n"), 400),
             ("DEL in header value", raw([u("GET /healthz HTTP/1.1\r\nHost: x\r\nX: a"), [0x7F], u("\r\n\r\n")]), 400),
             ("ESC in header value", raw([u("GET /healthz HTTP/1.1\r\nHost: x\r\nX: a"), [0x1B], u("[31m\r\n\r\n")]), 400),
             ("vertical tab in target", raw([u("GET /a"), [0x0B], u(" HTTP/1.1\r\nHost: x\r\n\r\n")]), 400),
@@ -165,7 +173,6 @@ final class HostileHTTPTests: XCTestCase {
         var rows = table.map { Row(name: $0.0, bytes: $0.1, expect: [$0.2], close: true) }
         // Tolerated shapes (RFC 9112 §2.2, §3; obs-text in values): answered normally.
         let fine: [(String, [UInt8], Int)] = [
-            ("LF-only line endings", u("GET /healthz HTTP/1.1\nHost: x\n\n"), 200),
             ("two leading empty lines", u("\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), 200),
             ("obs-text in value", raw([u("GET /healthz HTTP/1.1\r\nHost: x\r\nX: caf"), [0xE9, 0xFF], u("\r\n\r\n")]), 200),
             ("tab in value", u("GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\tb\r\n\r\n"), 200),

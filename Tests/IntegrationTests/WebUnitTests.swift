@@ -142,6 +142,27 @@ final class AuthUnitTests: XCTestCase {
 }
 
 final class HLSServingUnitTests: XCTestCase {
+    /// nginx's static-module mapping of open() errors (issue 13), ELOOP (a symlink
+    /// under O_NOFOLLOW) kept at 404.
+    func testOpenErrnoStatus() {
+        for e in [ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP] { XCTAssertEqual(Gateway.status(forOpenErrno: e), 404, "errno \(e)") }
+        XCTAssertEqual(Gateway.status(forOpenErrno: EACCES), 403)
+        for e in [EMFILE, ENFILE, EIO, ENOMEM, EAGAIN, EINTR, EPERM, EOVERFLOW] {
+            XCTAssertEqual(Gateway.status(forOpenErrno: e), 503, "errno \(e)")
+        }
+    }
+
+    func testBurstLogOneLinePerInterval() {
+        var b = BurstLog()
+        XCTAssertEqual(b.note(nowMs: 1_000), 1, "the first failure is logged at once")
+        XCTAssertNil(b.note(nowMs: 1_001))
+        XCTAssertNil(b.note(nowMs: 10_999))
+        XCTAssertEqual(b.note(nowMs: 11_000), 3, "10 s later: one line for the three")
+        XCTAssertNil(b.note(nowMs: 11_500))
+        XCTAssertEqual(b.note(nowMs: 500_000), 2, "a new burst much later counts the unlogged one too")
+        XCTAssertEqual(b.note(nowMs: 510_000), 1)
+    }
+
     func testSafeFileNames() {
         for ok in ["index.m3u8", "index0.ts", "seg-1_a.ts", "A.B.C.m4s"] { XCTAssertTrue(Gateway.isSafeFileName(ok), ok) }
         for bad in ["", ".", "..", ".hidden.ts", "a/b.ts", "a\\b.ts", "a b.ts", "a%2e.ts", "a\u{0}.ts", "é.ts",

@@ -12,6 +12,30 @@ final class HeadSyntaxTests: XCTestCase {
         assertError("\rGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400, "bare CR in head")
     }
 
+    func testBareLF() {
+        // Anywhere in the head: request line, header line, end of head,
+        // leading empty line, and mixed with CRLF.
+        assertError("GET / HTTP/1.1\nHost: h\r\n\r\n", 400, "bare LF in head")
+        assertError("GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n", 400, "bare LF in head")
+        assertError("GET / HTTP/1.1\r\nHost: h\r\n\n", 400, "bare LF in head")
+        assertError("GET / HTTP/1.1\nHost: h\n\n", 400, "bare LF in head")
+        assertError("\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400, "bare LF in head")
+        // The body is not the head: an LF there is data.
+        XCTAssertEqual(parseOne("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n\n\n")?.body, [0x0A, 0x0A])
+    }
+
+    /// Issue 13: a bare LF inside a CRLF header block used to end the line, so
+    /// `Content-Length: 23` swallowed a second request's head as a body for a
+    /// front proxy while we answered the hidden `GET /admin`. Now the whole
+    /// input yields one 400 and nothing else.
+    func testBareLFSmugglingGetsOneError() {
+        let input = "GET / HTTP/1.1\r\nHost: x\r\nDummy: x\nContent-Length: 23\r\n\r\n"
+            + "GET / HTTP/1.1\r\nDummy: GET /admin HTTP/1.1\r\nHost: x\r\n\r\n"
+        let run = parse(input)
+        XCTAssertEqual(run.outcomes, [.error(HTTPParseError(status: 400, reason: "bare LF in head"))])
+        XCTAssertEqual(run.bufferedBytes, 0)
+    }
+
     func testControlCharacters() {
         for c: UInt8 in [0x00, 0x01, 0x08, 0x0B, 0x0C, 0x1B, 0x1F, 0x7F] {
             var value = bytes("GET / HTTP/1.1\r\nHost: h\r\nX: a")

@@ -26,11 +26,11 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(parseOne("POST /x HTTP/1.1\r\nHost: h\r\n\r\n")?.method, .POST)
     }
 
-    func testBareLFAndMixedLineEndings() throws {
-        let r = try XCTUnwrap(parseOne("GET /a HTTP/1.1\nHost: h\r\nX: 1\n\n"))
-        XCTAssertEqual(r.path, "/a")
-        XCTAssertEqual(r.headers["x"], "1")
-        XCTAssertNotNil(parseOne("GET /a HTTP/1.1\r\nHost: h\n\r\n"))
+    func testBareLFAndMixedLineEndingsRejected() {
+        // Were accepted until issue 13 (RFC 9112 §2.2 allows either); one
+        // rule, CRLF only, leaves no room for a proxy to disagree.
+        assertError("GET /a HTTP/1.1\nHost: h\r\nX: 1\n\n", 400, "bare LF in head")
+        assertError("GET /a HTTP/1.1\r\nHost: h\n\r\n", 400, "bare LF in head")
     }
 
     func testPostWithBody() throws {
@@ -161,7 +161,8 @@ final class RequestParserTests: XCTestCase {
 
     func testLeadingEmptyLinesIgnored() throws {
         XCTAssertEqual(parseOne("\r\n" + get("/a"))?.path, "/a")
-        XCTAssertEqual(parseOne("\n\r\n\n\r\n" + get("/b"))?.path, "/b")
+        XCTAssertEqual(parseOne("\r\n\r\n\r\n\r\n" + get("/b"))?.path, "/b")
+        assertError("\n\r\n" + get("/b"), 400, "bare LF in head")
         // Also between pipelined requests (a stray CRLF after a POST body).
         let run = parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx\r\n" + get("/c"))
         XCTAssertEqual(run.outcomes.count, 2)
@@ -216,5 +217,46 @@ final class RequestParserTests: XCTestCase {
     func testHostOptionalForHTTP10() {
         XCTAssertNotNil(parseOne("GET / HTTP/1.0\r\n\r\n"))
         XCTAssertNotNil(parseOne("GET / HTTP/1.1\r\nHost:\r\n\r\n"), "empty Host is allowed (RFC 9112 §3.2)")
+    }
+
+    // MARK: the method of a failed request (HEAD errors have no body)
+
+    /// Feeds `input` at once and returns the error and `currentMethod` after it.
+    func failure(_ input: String) -> (HTTPParseError?, HTTPMethod?) {
+        var p = RequestParser()
+        p.feed(bytes(input))
+        while case .success? = p.next() {}
+        return (p.error, p.currentMethod)
+    }
+
+    func testCurrentMethodOfAFailedRequest() {
+        XCTAssertEqual(failure("HEAD / HTTP/1.1\r\n\r\n").1, .HEAD, "missing Host")
+        XCTAssertEqual(failure("HEAD / HTTP/2.0\r\nHost: h\r\n\r\n").0?.status, 505)
+        XCTAssertEqual(failure("HEAD / HTTP/2.0\r\nHost: h\r\n\r\n").1, .HEAD, "505 is decided after the method is read")
+        XCTAssertEqual(failure("HEAD /a%zz HTTP/1.1\r\nHost: h\r\n\r\n").1, .HEAD)
+        XCTAssertEqual(failure("HEAD / HTTP/1.1\r\nHost: h\r\nBad Name: x\r\n\r\n").1, .HEAD)
+        XCTAssertEqual(failure("HEAD / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999\r\n\r\n").0?.status, 413)
+        XCTAssertEqual(failure("HEAD / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999\r\n\r\n").1, .HEAD)
+        XCTAssertEqual(failure("GET / HTTP/1.1\r\n\r\n").1, .GET)
+        // The request line never had its three parts, or names no method we serve.
+        XCTAssertNil(failure("HEAD /\r\n\r\n").1)
+        XCTAssertNil(failure("HEAD / HTTP/1.1\nHost: h\r\n\r\n").1)
+        XCTAssertNil(failure("PUT / HTTP/1.1\r\nHost: h\r\n\r\n").1)
+        // A pipelined HEAD after a good GET: the failed one counts.
+        XCTAssertEqual(failure(get("/") + "HEAD / HTTP/1.1\r\n\r\n").1, .HEAD)
+        XCTAssertEqual(failure("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n" + "GET / HTTP/1.1\r\n\r\n").1, .GET)
+    }
+
+    func testCurrentMethodWhileParsing() {
+        var p = RequestParser()
+        p.feed(bytes("HEAD / HTTP/1.1"))
+        XCTAssertNil(p.next())
+        XCTAssertNil(p.currentMethod, "the request line has not ended")
+        p.feed(bytes("\r\nHost: h\r\n"))
+        XCTAssertNil(p.next())
+        XCTAssertEqual(p.currentMethod, .HEAD)
+        p.feed(bytes("\r\n"))
+        XCTAssertEqual(try p.next()?.get().method, .HEAD)
+        XCTAssertNil(p.currentMethod, "a returned request leaves nothing pending")
     }
 }

@@ -13,8 +13,10 @@ final class GatewayProcess {
 
     /// `yaml` gets the port and hls_root to use and returns the config text.
     /// `cgroup`: a cgroup directory the gateway (and so its FFmpeg) starts in.
+    /// `wrap`: a `sh -c` script that starts the gateway, which gets the binary as `$0` and
+    /// its arguments as `$@`, e.g. `ulimit -n 64; exec "$0" "$@"`.
     init(name: String = "t", yaml: (_ port: Int, _ hlsRoot: String) -> String, waitReady: Bool = true, environment: [String: String]? = nil,
-         cgroup: String? = nil) throws {
+         cgroup: String? = nil, wrap: String? = nil) throws {
         port = Harness.freePort()
         let id = "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         hlsRoot = "/dev/shm/vtx-test-\(id)"
@@ -24,9 +26,11 @@ final class GatewayProcess {
         logPath = dir + "/gateway.log"
         try yaml(port, hlsRoot).write(toFile: configPath, atomically: true, encoding: .utf8)
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        if let cgroup {
+        if cgroup != nil || wrap != nil {
+            var script = wrap ?? "exec \"$0\" \"$@\""
+            if let cgroup { script = "echo $$ > \(cgroup)/cgroup.procs && " + script }
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "echo $$ > \(cgroup)/cgroup.procs && exec \"$0\" \"$@\"", Harness.binary, "--config", configPath]
+            process.arguments = ["-c", script, Harness.binary, "--config", configPath]
         } else {
             process.executableURL = URL(fileURLWithPath: Harness.binary)
             process.arguments = ["--config", configPath]
