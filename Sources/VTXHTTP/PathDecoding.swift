@@ -37,23 +37,10 @@ func decodePathBytes(_ p: UnsafeBufferPointer<UInt8>) -> Result<(path: String, s
 
     var out = [UInt8]()
     out.reserveCapacity(p.count)
-    var i = 0
-    let n = p.count
-    while i < n {
-        let b = p[i]
-        if b == asciiPercent {
-            guard i + 2 < n, let hi = hexValue(p[i + 1]), let lo = hexValue(p[i + 2]) else {
-                return .failure(.badRequest("invalid percent escape in path"))
-            }
-            let d = hi << 4 | lo
-            if d == asciiSlash { return .failure(.badRequest("encoded slash in path")) }
-            out.append(d)
-            i += 3
-        } else {
-            out.append(b)
-            i += 1
-        }
+    let refused = percentDecode(p, 0, p.count, into: &out, plusIsSpace: false, invalid: "invalid percent escape in path") {
+        $0 == asciiSlash ? "encoded slash in path" : nil
     }
+    if let refused { return .failure(.badRequest(refused)) }
     if let e = out.withUnsafeBufferPointer({ validateDecodedPath($0) }) { return .failure(e) }
     guard let path = String(validating: out, as: UTF8.self) else {
         return .failure(.badRequest("invalid UTF-8 in path"))
@@ -100,4 +87,27 @@ func splitPathSegments(_ path: String) -> [String] {
     }
     result.append(String(path[segStart..<u.endIndex]))
     return result
+}
+
+/// Appends `p[start..<end]` percent-decoded to `out` (`+` as a space when
+/// `plusIsSpace`: the form encoding of query strings). Returns the error message:
+/// `invalid` for a malformed escape, or what `refuse` says of a decoded byte that
+/// must not appear (an encoded "/" in a path, NUL in a query).
+func percentDecode(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8],
+                   plusIsSpace: Bool, invalid: String, refuse: (UInt8) -> String?) -> String? {
+    var i = start
+    while i < end {
+        let b = p[i]
+        if b == asciiPercent {
+            guard i + 2 < end, let hi = hexValue(p[i + 1]), let lo = hexValue(p[i + 2]) else { return invalid }
+            let d = hi << 4 | lo
+            if let message = refuse(d) { return message }
+            out.append(d)
+            i += 3
+        } else {
+            out.append(plusIsSpace && b == asciiPlus ? asciiSP : b)
+            i += 1
+        }
+    }
+    return nil
 }

@@ -53,22 +53,10 @@ func decodeQueryComponent(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: 
     if !needsDecode { return .success(makeString(p, start, end)) }
 
     scratch.removeAll(keepingCapacity: true)
-    i = start
-    while i < end {
-        let b = p[i]
-        if b == asciiPercent {
-            guard i + 2 < end, let hi = hexValue(p[i + 1]), let lo = hexValue(p[i + 2]) else {
-                return .failure(.badRequest("invalid percent escape in query"))
-            }
-            let d = hi << 4 | lo
-            if d == 0 { return .failure(.badRequest("NUL in query")) }
-            scratch.append(d)
-            i += 3
-        } else {
-            scratch.append(b == asciiPlus ? asciiSP : b)
-            i += 1
-        }
+    let refused = percentDecode(p, start, end, into: &scratch, plusIsSpace: true, invalid: "invalid percent escape in query") {
+        $0 == 0 ? "NUL in query" : nil
     }
+    if let refused { return .failure(.badRequest(refused)) }
     guard let s = String(validating: scratch, as: UTF8.self) else {
         return .failure(.badRequest("invalid UTF-8 in query"))
     }

@@ -92,6 +92,25 @@ protocol HandleOwner: AnyObject {
     func didClose()
 }
 
+/// A handle whose owner holds one callback (timer, signal, fs event): closing drops
+/// the callback (and what it captures) at once and closes the handle, once.
+protocol CallbackHandleOwner: HandleOwner {
+    var isClosed: Bool { get set }
+    var uvHandle: UnsafeMutablePointer<uv_handle_t> { get }
+    func dropCallback()
+}
+
+extension CallbackHandleOwner {
+    func closeOnce() {
+        guard !isClosed else { return }
+        isClosed = true
+        dropCallback()
+        closeHandle(uvHandle)
+    }
+
+    func didClose() {}
+}
+
 func retainOwner(_ owner: HandleOwner, in handle: UnsafeMutablePointer<uv_handle_t>) {
     handle.pointee.data = Unmanaged.passRetained(owner as AnyObject).toOpaque()
 }

@@ -2,7 +2,7 @@ import CUV
 
 /// inotify on one directory through `uv_fs_event`: how the engine learns that FFmpeg
 /// wrote a playlist, without polling.
-public final class FSWatch: HandleOwner {
+public final class FSWatch: CallbackHandleOwner {
     let handle: UnsafeMutablePointer<uv_fs_event_t>
     var callback: ((String?) -> Void)?
     var isClosed = false
@@ -23,12 +23,7 @@ public final class FSWatch: HandleOwner {
         }
     }
 
-    public func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        callback = nil
-        closeHandle(asHandle(handle))
-    }
-
-    func didClose() {}
+    public func close() { closeOnce() }
+    func dropCallback() { callback = nil }
+    var uvHandle: UnsafeMutablePointer<uv_handle_t> { asHandle(handle) }
 }

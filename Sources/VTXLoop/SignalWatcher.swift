@@ -2,7 +2,7 @@ import CUV
 
 /// Delivers a Unix signal (SIGINT, SIGTERM, SIGHUP) as a loop callback.
 /// Unreferenced, so a watcher alone does not keep the loop running.
-public final class SignalWatcher: HandleOwner {
+public final class SignalWatcher: CallbackHandleOwner {
     let handle: UnsafeMutablePointer<uv_signal_t>
     var callback: ((Int32) -> Void)?
     var isClosed = false
@@ -18,12 +18,7 @@ public final class SignalWatcher: HandleOwner {
         uv_unref(asHandle(handle))
     }
 
-    public func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        callback = nil
-        closeHandle(asHandle(handle))
-    }
-
-    func didClose() {}
+    public func close() { closeOnce() }
+    func dropCallback() { callback = nil }
+    var uvHandle: UnsafeMutablePointer<uv_handle_t> { asHandle(handle) }
 }

@@ -2,10 +2,10 @@ import CUV
 
 /// A one-shot or repeating timer. Armed only when something is due: an idle gateway
 /// has none running, so it never wakes up.
-public final class LoopTimer: HandleOwner {
+public final class LoopTimer: CallbackHandleOwner {
     let handle: UnsafeMutablePointer<uv_timer_t>
     var callback: (() -> Void)?
-    public private(set) var isClosed = false
+    public internal(set) var isClosed = false
 
     public init(_ loop: EventLoop, _ callback: @escaping () -> Void) {
         handle = .allocate(capacity: 1)
@@ -26,12 +26,7 @@ public final class LoopTimer: HandleOwner {
 
     public var isActive: Bool { !isClosed && uv_is_active(asHandle(handle)) != 0 }
 
-    public func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        callback = nil
-        closeHandle(asHandle(handle))
-    }
-
-    func didClose() {}
+    public func close() { closeOnce() }
+    func dropCallback() { callback = nil }
+    var uvHandle: UnsafeMutablePointer<uv_handle_t> { asHandle(handle) }
 }
