@@ -6,23 +6,10 @@ import VTXSystem
 /// device the RAM disk is RAM: the gateway bounds it whatever `output_args` say.
 /// Pure decisions; the runtime lists the directory and unlinks.
 public enum SegmentStore {
-    /// Extra time an unlisted file is kept after the playlist window: a player that
-    /// loaded the previous playlist may still fetch it.
+    /// How long a segment the playlist dropped is kept: a player that loaded the
+    /// previous playlist may still fetch it.
     public static func graceMs(targetDurationSec: Double) -> Int64 {
         max(4_000, Int64(2 * targetDurationSec * 1000))
-    }
-
-    /// Files of `files` to remove: not listed by the playlist (nor the playlist
-    /// itself), and last written longer ago than the window plus the grace. A
-    /// segment FFmpeg is still writing is fresh, so it is never taken.
-    public static func removable(_ files: [Files.Entry], playlistName: String, playlist text: String,
-                                 nowMs: Int64) -> [Files.Entry] {
-        let listed = Playlist.listedFiles(text)
-        let window = Playlist.durations(text)
-        let keepMs = Int64(window.total * 1000) + graceMs(targetDurationSec: window.target)
-        return files.filter { f in
-            f.name != playlistName && !listed.contains(f.name) && nowMs - f.modifiedMs > keepMs
-        }
     }
 
     /// What a stream's files take once its window is full: its bitrate times the
@@ -60,20 +47,32 @@ public struct StorageMeter {
     public private(set) var projectedKB = 0
     /// Files removed because the playlist no longer listed them.
     public private(set) var removed = 0
+    /// What the last playlist listed, and when each file it dropped since was dropped.
+    /// Only files a playlist once listed are ever removed: nothing else in the
+    /// directory (a segment being written, a file put there on purpose) is touched.
+    private var listedBefore: Set<String> = []
+    private var droppedAtMs: [String: Int64] = [:]
 
     public init() {}
 
-    /// A sweep after a playlist rewrite: the files to remove, and a description of
-    /// the overrun when what is left is over the cap.
-    public mutating func sweep(_ files: [Files.Entry], playlistName: String, playlist text: String,
-                               nowMs: Int64, maxStorageMB: Int?) -> (remove: [Files.Entry], overCap: String?) {
-        let gone = SegmentStore.removable(files, playlistName: playlistName, playlist: text, nowMs: nowMs)
+    /// A sweep after a playlist rewrite: the files to remove — listed before, no longer
+    /// listed, dropped more than the grace ago — and a description of the overrun
+    /// when what is left is over the cap.
+    public mutating func sweep(_ files: [Files.Entry], playlist text: String, nowMs: Int64,
+                               maxStorageMB: Int?) -> (remove: [Files.Entry], overCap: String?) {
+        let listed = Playlist.listedFiles(text)
+        let window = Playlist.durations(text)
+        for name in listedBefore.subtracting(listed) where droppedAtMs[name] == nil { droppedAtMs[name] = nowMs }
+        for name in listed { droppedAtMs[name] = nil }   // listed again (a playlist rewound)
+        listedBefore = listed
+        let grace = SegmentStore.graceMs(targetDurationSec: window.target)
+        let gone = files.filter { f in droppedAtMs[f.name].map { nowMs - $0 >= grace } ?? false }
+        let kept = Set(files.map(\.name)).subtracting(gone.map(\.name))
+        droppedAtMs = droppedAtMs.filter { kept.contains($0.key) }   // forget what is gone
         removed += gone.count
         bytes = files.reduce(0) { $0 + $1.bytes } - gone.reduce(0) { $0 + $1.bytes }
         peakKB = max(peakKB, (bytes + 1023) / 1024)
-        let listed = Playlist.listedFiles(text)
         let listedBytes = files.reduce(0) { $0 + (listed.contains($1.name) ? $1.bytes : 0) }
-        let window = Playlist.durations(text)
         capBytes = maxStorageMB.map { $0 << 20 }
             ?? SegmentStore.automaticCapBytes(listedBytes: listedBytes, listedSeconds: window.total)
         projectedKB = min(capBytes, SegmentStore.steadyBytes(listedBytes: listedBytes, listedSeconds: window.total,
@@ -85,7 +84,11 @@ public struct StorageMeter {
     }
 
     /// The directory was removed (the process ended).
-    public mutating func cleared() { bytes = 0 }
+    public mutating func cleared() {
+        bytes = 0
+        listedBefore = []
+        droppedAtMs = [:]
+    }
 
     /// What the steady state still needs beyond what the files take now, kB.
     public var growthKB: Int { max(0, projectedKB - bytes / 1024) }

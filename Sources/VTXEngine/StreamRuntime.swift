@@ -314,8 +314,8 @@ public final class StreamRuntime {
     /// grace), measures what is left, and stops FFmpeg (`storage_limit`) past the cap.
     /// One readdir and a stat per file of a small tmpfs directory.
     func sweepDirectory(playlist text: String, now: Int64) {
-        let (gone, overCap) = storage.sweep(Files.regularFiles(directory), playlistName: config.playlistName,
-                                            playlist: text, nowMs: WallClock.nowMs(), maxStorageMB: config.maxStorageMB)
+        let (gone, overCap) = storage.sweep(Files.regularFiles(directory), playlist: text, nowMs: now,
+                                            maxStorageMB: config.maxStorageMB)
         for f in gone { unlink(directory + "/" + f.name) }
         if let overCap, phase == .running || phase == .starting {
             Log.warn(subject, overCap)

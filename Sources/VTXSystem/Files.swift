@@ -62,15 +62,13 @@ public enum Files {
         return names
     }
 
-    /// A regular file of a directory listing: its size and when it was last written.
+    /// A regular file of a directory listing and its size.
     public struct Entry: Equatable {
         public var name: String
         public var bytes: Int
-        public var modifiedMs: Int64
-        public init(name: String, bytes: Int, modifiedMs: Int64) {
+        public init(name: String, bytes: Int) {
             self.name = name
             self.bytes = bytes
-            self.modifiedMs = modifiedMs
         }
     }
 
@@ -80,8 +78,7 @@ public enum Files {
         var out: [Entry] = []
         var st = stat()
         for name in list(path) where lstat(path + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
-            out.append(Entry(name: name, bytes: Int(st.st_size),
-                             modifiedMs: Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000))
+            out.append(Entry(name: name, bytes: Int(st.st_size)))
         }
         return out
     }

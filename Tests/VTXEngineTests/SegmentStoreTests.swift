@@ -24,20 +24,26 @@ final class SegmentStoreTests: XCTestCase {
         XCTAssertEqual(Playlist.listedFiles(""), [])
     }
 
-    func testRemovesOnlyUnlistedFilesOlderThanWindowPlusGrace() {
-        // window 3.5 s + grace max(4 s, 2 × 2 s) = 7.5 s
-        let now: Int64 = 100_000
-        let files = [
-            Files.Entry(name: "index.m3u8", bytes: 300, modifiedMs: 0),        // the playlist: never
-            Files.Entry(name: "init.mp4", bytes: 800, modifiedMs: 0),          // listed (EXT-X-MAP)
-            Files.Entry(name: "index10.m4s", bytes: 1000, modifiedMs: 0),      // listed
-            Files.Entry(name: "index9.m4s", bytes: 1000, modifiedMs: now - 7_501),   // dropped, past the grace
-            Files.Entry(name: "index8.m4s", bytes: 1000, modifiedMs: now - 60_000),  // long gone
-            Files.Entry(name: "index7.m4s", bytes: 1000, modifiedMs: now - 7_499),   // dropped, within the grace
-            Files.Entry(name: "index12.m4s", bytes: 500, modifiedMs: now - 100),     // being written
-        ]
-        let gone = SegmentStore.removable(files, playlistName: "index.m3u8", playlist: playlist, nowMs: now).map(\.name)
-        XCTAssertEqual(Set(gone), ["index9.m4s", "index8.m4s"])
+    static func listing(_ names: [String]) -> String {
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n" + names.map { "#EXTINF:1.0,\n" + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    func testRemovesOnlyWhatAPlaylistListedAndDroppedAfterTheGrace() {
+        var m = StorageMeter()
+        let files = ["index.m3u8", "a.ts", "b.ts", "c.ts", "d.ts", "mine.bin"].map { Files.Entry(name: $0, bytes: 100) }
+        // a and b listed; c is being written; mine.bin was never listed
+        XCTAssertEqual(m.sweep(files, playlist: Self.listing(["a.ts", "b.ts"]), nowMs: 0, maxStorageMB: nil).remove, [])
+        // a dropped at 1 s: kept for the grace (max(4 s, 2 × 1 s))
+        XCTAssertEqual(m.sweep(files, playlist: Self.listing(["b.ts", "c.ts"]), nowMs: 1_000, maxStorageMB: nil).remove, [])
+        XCTAssertEqual(m.sweep(files, playlist: Self.listing(["c.ts", "d.ts"]), nowMs: 4_999, maxStorageMB: nil).remove, [])
+        let gone = m.sweep(files, playlist: Self.listing(["c.ts", "d.ts"]), nowMs: 5_000, maxStorageMB: nil).remove.map(\.name)
+        XCTAssertEqual(gone, ["a.ts"], "b was dropped at 4.999 s: not yet")
+        let later = m.sweep(files.filter { $0.name != "a.ts" }, playlist: Self.listing(["d.ts"]), nowMs: 9_000, maxStorageMB: nil)
+        XCTAssertEqual(later.remove.map(\.name), ["b.ts"])
+        XCTAssertEqual(m.removed, 2)
+        // the playlist itself, the never-listed file and what is listed are never taken
+        let all = m.sweep(files, playlist: Self.listing(["d.ts"]), nowMs: 60_000, maxStorageMB: nil).remove.map(\.name)
+        XCTAssertEqual(all, ["c.ts"])
     }
 
     func testAutomaticCapIsThirtySecondsOfBitrateAtLeastFourMiB() {
@@ -61,25 +67,24 @@ final class SegmentStoreTests: XCTestCase {
         var m = StorageMeter()
         let now: Int64 = 100_000
         let files = [
-            Files.Entry(name: "index.m3u8", bytes: 300, modifiedMs: now),
-            Files.Entry(name: "init.mp4", bytes: 800, modifiedMs: 0),
-            Files.Entry(name: "index10.m4s", bytes: 1_000_000, modifiedMs: now - 3_000),
-            Files.Entry(name: "index11.m4s", bytes: 1_000_000, modifiedMs: now - 1_000),
-            Files.Entry(name: "index9.m4s", bytes: 1_000_000, modifiedMs: now - 60_000),
+            Files.Entry(name: "index.m3u8", bytes: 300),
+            Files.Entry(name: "init.mp4", bytes: 800),
+            Files.Entry(name: "index10.m4s", bytes: 1_000_000),
+            Files.Entry(name: "index11.m4s", bytes: 1_000_000),
+            Files.Entry(name: "index9.m4s", bytes: 1_000_000),
         ]
-        let (gone, over) = m.sweep(files, playlistName: "index.m3u8", playlist: playlist, nowMs: now, maxStorageMB: 1)
-        XCTAssertEqual(gone.map(\.name), ["index9.m4s"])
-        XCTAssertEqual(m.bytes, 2_001_100)
-        XCTAssertEqual(m.removed, 1)
+        let (gone, over) = m.sweep(files, playlist: playlist, nowMs: now, maxStorageMB: 1)
+        XCTAssertEqual(gone.map(\.name), [], "index9 was never listed: not ours to remove")
+        XCTAssertEqual(m.bytes, 3_001_100)
         XCTAssertEqual(m.capBytes, 1 << 20)
-        XCTAssertEqual(over, "4 files, 1954 KiB on the RAM disk, over the cap of 1024 KiB (max_storage_mb)")
-        let (_, fine) = m.sweep(files, playlistName: "index.m3u8", playlist: playlist, nowMs: now, maxStorageMB: nil)
+        XCTAssertEqual(over, "5 files, 2930 KiB on the RAM disk, over the cap of 1024 KiB (max_storage_mb)")
+        let (_, fine) = m.sweep(files, playlist: playlist, nowMs: now, maxStorageMB: nil)
         XCTAssertNil(fine, "automatic cap: 30 s of ~571 kB/s is 17 MB")
         XCTAssertGreaterThan(m.projectedKB, m.bytes / 1024)
         XCTAssertEqual(m.growthKB, m.projectedKB - m.bytes / 1024)
         m.cleared()
         XCTAssertEqual(m.bytes, 0)
-        XCTAssertEqual(m.peakKB, 1955)
+        XCTAssertEqual(m.peakKB, 2931)
     }
 
     func testStorageExceededStopsARunningStreamAsAFailure() {
