@@ -30,6 +30,7 @@ let package = Package(
         .testTarget(name: "VTXConfigTests", dependencies: ["VTXConfig"], exclude: ["Fixtures"]),
         .testTarget(name: "VTXEngineTests", dependencies: ["VTXEngine"]),
         .testTarget(name: "VTXLoopTests", dependencies: ["VTXLoop", "CUV"]),
+        .testTarget(name: "VTXServerTests", dependencies: ["VTXServer"]),
         .testTarget(name: "IntegrationTests", dependencies: ["VTXWeb"]),
     ],
     swiftLanguageModes: [.v5]

@@ -7,20 +7,20 @@ import VTXLoop
 /// Answering twice is ignored; answering after the client left is a no-op.
 public final class Responder {
     weak var connection: Connection?
+    /// Which exchange of the connection this answers; the connection's machine refuses
+    /// an answer to any other.
+    let id: Int
     public let peer: String
-    let isHead: Bool
-    let keepAlive: Bool
     /// The route pattern that handled the request (bounded label for metrics).
     public var route = "unmatched"
     public private(set) var answered = false
     /// Called once if the client goes away before the answer or while streaming.
     public var onClose: (() -> Void)?
 
-    init(connection: Connection, peer: String, isHead: Bool, keepAlive: Bool) {
+    init(connection: Connection, id: Int, peer: String) {
         self.connection = connection
+        self.id = id
         self.peer = peer
-        self.isHead = isHead
-        self.keepAlive = keepAlive
     }
 
     public var isOpen: Bool { connection != nil }
@@ -51,11 +51,11 @@ public final class Responder {
     @discardableResult
     public func write(_ bytes: [UInt8], limit: Int = 64 * 1024) -> Bool {
         guard let connection else { return false }
-        return connection.streamWrite(bytes, limit: limit)
+        return connection.streamWrite(bytes, limit: limit, for: self)
     }
 
     /// Ends a stream (closes the connection).
-    public func finish() { connection?.close() }
+    public func finish() { connection?.finish(self) }
 
     func connectionClosed() {
         connection = nil

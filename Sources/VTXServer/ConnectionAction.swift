@@ -1,0 +1,52 @@
+import VTXHTTP
+
+// Value types shared by `ConnectionMachine` and its driver, `Connection`.
+
+/// The connection's one timer, by what it waits for. The driver maps each to its
+/// `ServerLimits` duration; the machine knows no milliseconds.
+enum ConnectionClock: Equatable {
+    /// Keep-alive: nothing buffered between requests.
+    case idle
+    /// A request head must be complete (slowloris → 408).
+    case header
+    /// A response's bytes are stuck in the socket.
+    case send
+    /// The half-closed connection discards input until the client's EOF.
+    case linger
+}
+
+/// What the machine asks its driver to do, in order.
+enum ConnectionAction {
+    /// (Re)starts the one timer.
+    case armTimer(ConnectionClock)
+    case stopTimer
+    /// Backpressure: no reading while a request is with the handler or its
+    /// response is still queued.
+    case pauseReading
+    case resumeReading
+    /// Hands a request to the handler with a `Responder` for exchange `id`.
+    /// Always last; report `handlerReturned` as soon as the handler returns.
+    case dispatch(HTTPRequest, id: Int)
+    /// Writes a response of the exchange in flight. Always last; report
+    /// `responseWritten(pending:)` right after.
+    case writeResponse(Response, keepAlive: Bool, isHead: Bool)
+    /// Answers a request that failed to parse (or whose head timed out), then
+    /// the connection ends. Always last; report `responseWritten(pending:)` right after.
+    case writeError(HTTPParseError, isHead: Bool)
+    /// Writes the head of a close-delimited stream (SSE). Always last.
+    case writeStreamHead(status: Int, headers: [(String, String)])
+    /// Appends bytes to the open stream. Always last.
+    case writeChunk([UInt8])
+    /// A response that cannot go out (answered twice, or not the one in flight):
+    /// release what it holds, a file descriptor.
+    case dropResponse(Response)
+    /// Half-closes our side: the client sees EOF after the last response.
+    case shutdownWrite
+    /// Closes the socket and the timer and tells the in-flight responder. Always last.
+    case close
+}
+
+/// Where a connection is, as tests and diagnostics see it.
+enum ConnectionPhase: Equatable {
+    case idle, readingHead, inFlight, sending, answered, streaming, lingering, closed
+}

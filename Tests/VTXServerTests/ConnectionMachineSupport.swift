@@ -1,0 +1,65 @@
+import XCTest
+import VTXHTTP
+@testable import VTXServer
+
+/// Drives a `ConnectionMachine` the way `Connection` does, without sockets, and
+/// renders its actions as short words so a test reads like a transcript.
+struct Client {
+    var machine = ConnectionMachine(limits: HTTPLimits())
+
+    init() {}
+
+    static func request(_ path: String, method: String = "GET", version: String = "HTTP/1.1", extra: String = "") -> String {
+        "\(method) \(path) \(version)\r\nHost: vtx\r\n\(extra)\r\n"
+    }
+
+    mutating func opened() -> [String] { machine.opened().map(\.word) }
+    mutating func send(_ text: String) -> [String] {
+        Array(text.utf8).withUnsafeBytes { machine.received($0) }.map(\.word)
+    }
+    mutating func handlerReturned() -> [String] { machine.handlerReturned().map(\.word) }
+    mutating func respond(_ id: Int, _ response: Response = .text(200, "ok")) -> [String] {
+        machine.respond(response, to: id).map(\.word)
+    }
+    mutating func written(pending: Bool = false) -> [String] { machine.responseWritten(pending: pending).map(\.word) }
+    mutating func drained() -> [String] { machine.drained().map(\.word) }
+    mutating func timerFired() -> [String] { machine.timerFired().map(\.word) }
+    mutating func hangup() -> [String] { machine.hangup().map(\.word) }
+    mutating func shutdown() -> [String] { machine.shutdown().map(\.word) }
+    mutating func startStream(_ id: Int) -> [String] {
+        machine.startStream(status: 200, headers: [("Content-Type", "text/event-stream")], for: id).map(\.word)
+    }
+    mutating func chunk(_ id: Int, size: Int, queued: Int = 0, limit: Int = 1024) -> [String] {
+        machine.streamChunk([UInt8](repeating: 0x61, count: size), for: id, queued: queued, limit: limit).map(\.word)
+    }
+    mutating func finish(_ id: Int) -> [String] { machine.finish(id).map(\.word) }
+
+    /// A request answered the way most routes do: at once, inside the handler, with
+    /// the bytes all taken by the kernel.
+    mutating func answerAtOnce(_ id: Int, _ response: Response = .text(200, "ok")) -> [String] {
+        respond(id, response) + written() + handlerReturned()
+    }
+}
+
+extension ConnectionAction {
+    var word: String {
+        switch self {
+        case .armTimer(let clock): return "arm \(clock)"
+        case .stopTimer: return "stop timer"
+        case .pauseReading: return "pause"
+        case .resumeReading: return "resume"
+        case .dispatch(let request, let id): return "dispatch \(id) \(request.method) \(request.path)"
+        case .writeResponse(let response, let keepAlive, let isHead):
+            return "write \(response.status)" + (keepAlive ? "" : " close") + (isHead ? " head" : "")
+        case .writeError(let error, let isHead): return "error \(error.status)" + (isHead ? " head" : "")
+        case .writeStreamHead(let status, _): return "stream head \(status)"
+        case .writeChunk(let bytes): return "chunk \(bytes.count)"
+        case .dropResponse(let response): return "drop \(response.status)"
+        case .shutdownWrite: return "shutdown write"
+        case .close: return "close"
+        }
+    }
+}
+
+/// What ends a connection after its last response: half-close, discard, linger.
+let lingers = ["shutdown write", "resume", "arm linger"]
