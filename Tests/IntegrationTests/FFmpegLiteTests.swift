@@ -148,10 +148,14 @@ final class FFmpegLiteTests: XCTestCase {
         for m in ["hls", "mpegts", "mp4", "segment"] { XCTAssertTrue(muxers.contains(" \(m) "), "muxer \(m)") }
         let bsfs = list("-bsfs")
         for b in ["h264_mp4toannexb", "hevc_mp4toannexb", "aac_adtstoasc"] { XCTAssertTrue(bsfs.contains(b), "bsf \(b)") }
-        // No encoders at all: it cannot transcode.
-        let encoders = (list("-encoders").components(separatedBy: "------").last ?? "")
-            .split(whereSeparator: \.isNewline).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        XCTAssertEqual(encoders.count, 0, "no encoders: \(encoders)")
+        // One encoder, AAC, for the audio HLS players lack (--audio transcode, the
+        // default); no video encoder: it cannot transcode video.
+        func names(_ flag: String) -> [String] {
+            (list(flag).components(separatedBy: "------").last ?? "").split(whereSeparator: \.isNewline)
+                .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
+        }
+        XCTAssertEqual(names("-encoders"), ["aac"])
+        XCTAssertEqual(Set(names("-decoders")), ["aac", "pcm_alaw", "pcm_mulaw", "opus"])
 
         // Statically linked: the ELF has no PT_INTERP program header.
         let data = try Data(contentsOf: URL(fileURLWithPath: binary))
@@ -165,5 +169,32 @@ final class FFmpegLiteTests: XCTestCase {
             let types = (0..<phnum).map { u32(phoff + $0 * phentsize) }
             XCTAssertFalse(types.contains(3), "no PT_INTERP: a static binary")
         }
+    }
+
+    /// A G.711 camera with output_args omitted and the tailored FFmpeg: the automatic
+    /// output transcodes the audio to AAC, which the binary can do.
+    func testG711CameraGetsAACAudioFromTheTailoredFFmpeg() throws {
+        let binary = try liteBinary()
+        let camera = try RTSPCamera(shape: ["--audio", "alaw"])
+        defer { camera.stop() }
+        let g = try GatewayProcess(name: "lite-alaw") { port, root in
+            """
+            server:
+              listen: "127.0.0.1:\(port)"
+              hls_root: "\(root)"
+              ffmpeg_binary: "\(binary)"
+            streams:
+              - name: "cam"
+                source: "\(camera.url)"
+                input_args: ["-rtsp_transport", "tcp"]
+
+            """
+        }
+        let r = g.curl("/hls/cam/index.m3u8", timeout: 25)
+        XCTAssertEqual(r.status, 200, r.text + g.log)
+        let segment = try XCTUnwrap(mediaLines(r.text).first)
+        let codecs = probe(g.url("/hls/cam/" + segment)).streams.compactMap { $0["codec_name"] as? String }
+        XCTAssertEqual(Set(codecs), ["h264", "aac"], g.log)
+        XCTAssertTrue(g.log.contains("pcm_alaw audio transcoded to AAC"), g.log)
     }
 }
