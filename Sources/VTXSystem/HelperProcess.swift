@@ -12,7 +12,7 @@
 public enum HelperProcess {
     /// What a helper left behind.
     public struct Finished: Equatable {
-        /// Its exit code; nil when a signal ended it.
+        /// Its exit code; nil when a signal ended it (or it could not be waited for).
         public var exitCode: Int32?
         /// Its stdout, at most the limit given to `run`.
         public var output: [UInt8]
