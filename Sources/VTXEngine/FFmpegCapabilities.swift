@@ -3,7 +3,7 @@ import VTXSystem
 
 /// What an FFmpeg binary can read and write, asked once per binary by `--check`
 /// (`ffmpeg -hide_banner -formats` and `-protocols`). Never on the daemon's path:
-/// `popen` blocks, which only the one-shot check may do.
+/// `HelperProcess.run` blocks, which only the one-shot check may do.
 public struct FFmpegCapabilities {
     public var demuxers: Set<String> = []
     public var muxers: Set<String> = []
@@ -17,18 +17,9 @@ public struct FFmpegCapabilities {
     }
 
     static func capture(_ binary: String, _ flag: String) -> String? {
-        guard let path = Preflight.resolveExecutable(binary) else { return nil }
-        let quoted = "'" + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-        guard let pipe = popen(quoted + " -hide_banner " + flag + " 2>/dev/null", "r") else { return nil }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buf, 1, buf.count, pipe)
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        pclose(pipe)
-        return String(decoding: out, as: UTF8.self)
+        guard let path = Preflight.resolveExecutable(binary),
+              let finished = HelperProcess.run([path, "-hide_banner", flag]) else { return nil }
+        return String(decoding: finished.output, as: UTF8.self)
     }
 
     /// ` DE mov,mp4,m4a  QuickTime / MOV` lines after the `--` separator.

@@ -1,6 +1,10 @@
 // Value types shared by `StreamMachine` and its driver. Swift stdlib only.
 
 /// Tunables of one stream's lifecycle. All durations are milliseconds.
+///
+/// No defaults of its own: every value comes from the stream's `StreamConfig`
+/// (`StreamRuntime.policy`), whose `default…` constants are the product's defaults.
+/// A second set here drifted from them once (start 15 s against 20 s).
 public struct StreamPolicy: Equatable, Sendable {
     /// Stop a running stream after this long without any access (playlist or
     /// segment request). 0 = never reclaimed.
@@ -31,16 +35,16 @@ public struct StreamPolicy: Equatable, Sendable {
     public var resetAfterMs: Int64
 
     public init(
-        idleTimeoutMs: Int64 = 30_000,
-        autoStart: Bool = false,
-        startTimeoutMs: Int64 = 15_000,
-        stallTimeoutMs: Int64 = 20_000,
-        startMinSegments: Int = 1,
-        killTimeoutMs: Int64 = 5_000,
-        maxAttempts: Int = 0,
-        initialBackoffMs: Int64 = 2_000,
-        maxBackoffMs: Int64 = 60_000,
-        resetAfterMs: Int64 = 60_000
+        idleTimeoutMs: Int64,
+        autoStart: Bool,
+        startTimeoutMs: Int64,
+        stallTimeoutMs: Int64,
+        startMinSegments: Int,
+        killTimeoutMs: Int64,
+        maxAttempts: Int,
+        initialBackoffMs: Int64,
+        maxBackoffMs: Int64,
+        resetAfterMs: Int64
     ) {
         self.idleTimeoutMs = idleTimeoutMs
         self.autoStart = autoStart

@@ -1,26 +1,7 @@
 /// Small synchronous file operations. The loop may block only on procfs, sysfs and
-/// small tmpfs files (the RAM disk), which is all these are used for.
+/// small tmpfs files (the RAM disk), which is all these are used for. Reading is in
+/// `FileReader.swift`.
 public enum Files {
-    /// Reads a whole small file (procfs, sysfs, a playlist on tmpfs). nil when it cannot be opened.
-    public static func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while out.count < limit {
-            let n = chunk.withUnsafeMutableBytes { readDescriptor(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
-    }
-
-    public static func readString(_ path: String, limit: Int = 1 << 20) -> String? {
-        read(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
-    }
-
     /// Writes a small file in one go (pidfiles). Returns false on any error.
     @discardableResult
     public static func write(_ path: String, _ text: String, mode: mode_t = 0o644) -> Bool {

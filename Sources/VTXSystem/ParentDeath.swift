@@ -13,12 +13,7 @@ public enum ParentDeath {
     }
 
     /// Our executable's path, read once (the file may be replaced later by an upgrade).
-    nonisolated(unsafe) public static var selfExecutable: String? = {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }()
+    nonisolated(unsafe) public static var selfExecutable: String? = Files.linkTarget("/proc/self/exe")
 
     /// The child side (called first thing in main): set the signal, make sure the
     /// parent did not die before it was set, exec the program. Never returns.
@@ -27,9 +22,8 @@ public enum ParentDeath {
         _ = vtx_set_parent_death_signal(SIGKILL)
         if getppid() != parent { exit(1) }
         let program = Array(args.dropFirst())
-        let cArgs: [UnsafeMutablePointer<CChar>?] = program.map { strdup($0) } + [nil]
-        execvp(program[0], cArgs)
-        Log.emitRaw("vtx-link: cannot run \(program[0]): \(errnoDescription())\n")
+        let failure = HelperProcess.exec(program)
+        Log.emitRaw("vtx-link: cannot run \(program[0]): \(errnoDescription(failure))\n")
         exit(127)
     }
 }

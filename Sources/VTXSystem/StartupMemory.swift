@@ -10,10 +10,7 @@ public enum StartupMemory {
     @discardableResult
     public static func releaseStartupCode() -> Bool {
         guard let maps = Files.readString("/proc/self/maps", limit: 1 << 20) else { return false }
-        var exe = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &exe, exe.count - 1)
-        guard n > 0 else { return false }
-        let exePath = String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let exePath = Files.linkTarget("/proc/self/exe") else { return false }
         var released = false
         for line in maps.split(separator: "\n") where line.hasSuffix(exePath) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
