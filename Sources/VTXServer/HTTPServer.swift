@@ -30,8 +30,8 @@ public final class HTTPServer {
     let serverName: String
     let handler: Handler
     var listeners: [TCPListener] = []
-    var connections: Set<ObjectIdentifier> = []
-    var connectionObjects: [ObjectIdentifier: Connection] = [:]
+    /// The open connections: the server owns them from accept to close.
+    var connections: [ObjectIdentifier: Connection] = [:]
     var dates = DateCache()
     var shuttingDown = false
     var shutdownTimer: LoopTimer?
@@ -55,10 +55,10 @@ public final class HTTPServer {
         return listener.port
     }
 
-    public var openConnections: Int { connectionObjects.count }
+    public var openConnections: Int { connections.count }
 
     func accepted(fd: Int32, peer: String) {
-        if shuttingDown || connectionObjects.count >= limits.maxConnections {
+        if shuttingDown || connections.count >= limits.maxConnections {
             // Over the limit: a best-effort 503 straight to the socket, then close.
             var head = ResponseHead(status: 503, headers: [("Content-Type", "text/plain; charset=utf-8")])
                 .serialize(date: dates.current(), server: serverName, keepAlive: false, contentLength: 21)
@@ -69,13 +69,13 @@ public final class HTTPServer {
             return
         }
         let connection = Connection(server: self, socket: TCPConnection(loop, fd: fd, peer: peer))
-        connectionObjects[ObjectIdentifier(connection)] = connection
+        connections[ObjectIdentifier(connection)] = connection
         connection.start()
     }
 
     func connectionClosed(_ connection: Connection) {
-        connectionObjects[ObjectIdentifier(connection)] = nil
-        if shuttingDown && connectionObjects.isEmpty { finishShutdown() }
+        connections[ObjectIdentifier(connection)] = nil
+        if shuttingDown && connections.isEmpty { finishShutdown() }
     }
 
     var shutdownDone: (() -> Void)?
@@ -88,10 +88,10 @@ public final class HTTPServer {
         shutdownDone = done
         listeners.forEach { $0.close() }
         listeners = []
-        for connection in Array(connectionObjects.values) { connection.closeIfIdle() }
-        if connectionObjects.isEmpty { finishShutdown(); return }
+        for connection in Array(connections.values) { connection.closeIfIdle() }
+        if connections.isEmpty { finishShutdown(); return }
         shutdownTimer = LoopTimer(loop) { [unowned self] in
-            for connection in Array(self.connectionObjects.values) { connection.close() }
+            for connection in Array(self.connections.values) { connection.close() }
             self.finishShutdown()
         }
         shutdownTimer?.start(afterMs: graceMs)
