@@ -31,7 +31,7 @@ extension Gateway {
             guard ["start", "stop", "restart"].contains(seg[4]) else { return r.send(jsonError(404, "not_found", "actions are start, stop, restart")) }
             guard request.method == .POST else { return r.send(apiMethodNotAllowed("POST")) }
             if let refusal = forgeryCheck(request) { return r.send(refusal) }
-            command(seg[4], s, r)
+            command(OperatorCommand(rawValue: seg[4]) ?? .restart, s, r)
         case (3, "system"):
             r.route = "/api/v1/system"
             guard isRead(request) else { return r.send(apiMethodNotAllowed("GET, HEAD")) }
@@ -73,24 +73,18 @@ extension Gateway {
         return nil
     }
 
-    func command(_ action: String, _ s: StreamRuntime, _ r: Responder) {
-        let result: StreamCommandResult
-        switch action {
-        case "start": result = s.start()
-        case "stop": result = s.stop()
-        default: result = s.restart()
-        }
-        if case .unavailable(let status, let code, let reason, let retry)? = s.lastRejection, s.phase == .idle, action != "stop" {
-            return r.send(jsonError(status, code, reason, headers: retry.map { [("Retry-After", String($0))] } ?? []))
-        }
-        switch result {
-        case .accepted:
+    func command(_ command: OperatorCommand, _ s: StreamRuntime, _ r: Responder) {
+        switch s.run(command) {
+        case .refused(let refusal):
+            let failure = HTTPFailure(.refused(refusal))
+            r.send(jsonError(failure.status, failure.code, failure.message, headers: failure.headers))
+        case .result(.accepted):
             var w = JSONWriter()
             writeStream(s, into: &w, history: false)
             r.send(jsonResponse(202, w))
-        case .alreadyStarted:
+        case .result(.alreadyStarted):
             r.send(jsonError(409, "already_started", "stream \(s.name) is already \(s.phase.rawValue)"))
-        case .alreadyStopped:
+        case .result(.alreadyStopped):
             r.send(jsonError(409, "already_stopped", "stream \(s.name) is already \(s.phase.rawValue)"))
         }
     }

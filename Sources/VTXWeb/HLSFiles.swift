@@ -39,10 +39,9 @@ extension Gateway {
                 switch outcome {
                 case .ready(let path):
                     self.sendFile(path, type: type, playlist: true, request, r, stream, uriToken: uriToken)
-                case .unavailable(let status, _, let reason, let retryAfter):
-                    var headers = self.corsHeaders()
-                    if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
-                    r.send(.text(status, reason, headers: headers))
+                case .unavailable(let why):
+                    let failure = HTTPFailure(why)
+                    r.send(.text(failure.status, failure.message, headers: self.corsHeaders() + failure.headers))
                 }
             }
             return

@@ -3,6 +3,7 @@
 // IntegrationTests target because it is the one that depends on VTXWeb.
 import Foundation
 import XCTest
+@testable import VTXEngine
 @testable import VTXWeb
 
 final class APIJSONWriterTests: XCTestCase {
@@ -178,5 +179,30 @@ final class HLSServingUnitTests: XCTestCase {
         XCTAssertEqual(out, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4?\(t)\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"key?x=1&\(t)\",IV=0x1\n#EXTINF:1.0,\nseg0.m4s?\(t)\n\n#EXTINF:1.0,\r\nseg1.m4s?\(t)\r\nseg2.ts?\(t)#frag\n")
         XCTAssertEqual(Gateway.playlist([], addingToken: "x"), [])
         XCTAssertEqual(String(decoding: Gateway.playlist(Array("a.ts".utf8), addingToken: "x"), as: UTF8.self), "a.ts?token=x")
+    }
+}
+
+final class HTTPFailureUnitTests: XCTestCase {
+    /// The engine's words → status, error code, message, Retry-After: the one mapping.
+    func testHTTPFailureOfEveryUnavailability() {
+        func row(_ why: Unavailability) -> String {
+            let f = HTTPFailure(why)
+            return "\(f.status) \(f.code) \(f.message) \(f.retryAfterSec.map(String.init) ?? "-")"
+        }
+        XCTAssertEqual(row(.refused(.shuttingDown)), "503 shutting_down gateway is shutting down 5")
+        XCTAssertEqual(row(.refused(SpawnRefusal(reason: .maxStreams, detail: "max_streams 2 reached", retryAfterSec: 10))),
+                       "503 max_streams max_streams 2 reached 10")
+        XCTAssertEqual(row(.refused(SpawnRefusal(reason: .memory, detail: "memory guard: …", retryAfterSec: 10))),
+                       "503 memory_guard memory guard: … 10")
+        XCTAssertEqual(row(.failed(detail: "crashed: exit 1")), "503 stream_failed crashed: exit 1 -")
+        XCTAssertEqual(row(.timedOut(detail: "no playlist within 20 s")), "504 start_timeout no playlist within 20 s -")
+        XCTAssertEqual(row(.stopped), "503 stopped stream stopped by operator -")
+        XCTAssertEqual(row(.startFailed(reason: .crashed, detail: "crashed: exit 1", retryInSec: 3)), "502 crashed crashed: exit 1 3")
+        XCTAssertEqual(row(.startFailed(reason: .spawnFailed, detail: "x", retryInSec: nil)), "502 spawn_failed x -")
+        XCTAssertEqual(row(.backoff(detail: "crashed", retryInSec: 30)), "503 backoff crashed; next try in 30 s 30")
+        XCTAssertEqual(row(.notStarted), "503 unavailable stream could not be started 5")
+        XCTAssertEqual(row(.removed), "404 unknown_stream stream removed from the configuration -")
+        XCTAssertEqual(HTTPFailure(.stopped).headers.count, 0)
+        XCTAssertEqual(HTTPFailure(.notStarted).headers.first?.1, "5")
     }
 }
