@@ -70,7 +70,7 @@ extension Engine {
             retiring.append(s)
             _ = s.stop()
         } else {
-            s.answerWaiters(.unavailable(status: 404, code: "unknown_stream", reason: "stream removed from the configuration", retryAfterSec: nil))
+            s.answerWaiters(.unavailable(.removed))
             s.close()
             root.removeDirectory(of: s.name)
         }

@@ -18,6 +18,9 @@ public final class Engine {
     public private(set) var rejections: [String: Int] = [:]
     /// Called on every state change of any stream (SSE, dashboard).
     public var onStateChange: ((StreamRuntime, StreamPhase, StreamPhase, StreamReason) -> Void)?
+    /// From the first `shutdown` on: no start is admitted any more.
+    public private(set) var isShuttingDown = false
+    /// What `shutdown` calls once no child is left.
     var shutdownDone: (() -> Void)?
     var shutdownTimer: LoopTimer?
 
@@ -59,31 +62,19 @@ public final class Engine {
 
     public var runningCount: Int { streams.reduce(0) { $0 + ($1.pid != nil ? 1 : 0) } }
 
-    struct Refusal {
-        var rejection: StreamRejection
-        var detail: String
-        var outcome: PlaylistOutcome
-    }
-
     /// nil when `stream` may spawn now; else why not.
-    func admission(for stream: StreamRuntime) -> Refusal? {
-        if shutdownDone != nil {
-            return Refusal(rejection: .maxStreams, detail: "gateway is shutting down",
-                           outcome: .unavailable(status: 503, code: "shutting_down", reason: "gateway is shutting down", retryAfterSec: 5))
-        }
+    func admission(for stream: StreamRuntime) -> SpawnRefusal? {
+        if isShuttingDown { return .shuttingDown }
         let max = config.server.maxStreams
         let active = streams.reduce(0) { $0 + ($1.process != nil ? 1 : 0) }
         if max > 0 && active >= max {
-            let detail = "max_streams \(max) reached"
-            return Refusal(rejection: .maxStreams, detail: detail,
-                           outcome: .unavailable(status: 503, code: "max_streams", reason: detail, retryAfterSec: 10))
+            return SpawnRefusal(reason: .maxStreams, detail: "max_streams \(max) reached", retryAfterSec: 10)
         }
         // Its own cost, plus room for the running streams' windows still filling up.
         let growth = streams.reduce(0) { $0 + ($1 === stream ? 0 : $1.storageGrowthKB) }
         let cost = MemoryGuard.plannedCostKB(own: stream.plannedCostKB, others: streams.map(\.plannedCostKB)) + growth
         if case .refused(let reason, let retry) = memoryGuard.check(expectedCostKB: cost) {
-            return Refusal(rejection: .memory, detail: reason,
-                           outcome: .unavailable(status: 503, code: "memory_guard", reason: reason, retryAfterSec: retry))
+            return SpawnRefusal(reason: .memory, detail: reason, retryAfterSec: retry)
         }
         return nil
     }
@@ -122,7 +113,7 @@ public final class Engine {
             s.close()
             root.removeDirectory(of: s.name)
         }
-        if shutdownDone != nil && allProcessesGone { finishShutdown() }
+        if isShuttingDown && allProcessesGone { finishShutdown() }
     }
 
     var allProcessesGone: Bool { (streams + retiring).allSatisfy { $0.process == nil } }
@@ -130,7 +121,8 @@ public final class Engine {
     /// Stops every stream (SIGTERM, SIGKILL after its kill_timeout), removes their
     /// directories, and calls `done` when no child is left.
     public func shutdown(done: @escaping () -> Void) {
-        guard shutdownDone == nil else { return }
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
         shutdownDone = done
         for s in streams where s.process != nil || s.phase == .backoff { _ = s.stop() }
         if allProcessesGone { finishShutdown(); return }
@@ -145,12 +137,12 @@ public final class Engine {
         shutdownTimer?.close()
         shutdownTimer = nil
         for s in streams {
-            s.answerWaiters(.unavailable(status: 503, code: "shutting_down", reason: "gateway is shutting down", retryAfterSec: 5))
+            s.answerWaiters(.unavailable(.refused(.shuttingDown)))
             s.close()
             root.removeDirectory(of: s.name)
         }
         let done = shutdownDone
-        shutdownDone = {}
+        shutdownDone = nil
         done?()
     }
 }

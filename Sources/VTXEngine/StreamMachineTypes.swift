@@ -90,6 +90,7 @@ public enum StreamReason: String, Equatable, Hashable, Sendable, CaseIterable {
     // refused by the driver's guards
     case rejectedMemory = "rejected_memory"
     case rejectedMaxStreams = "rejected_max_streams"
+    case rejectedShuttingDown = "rejected_shutting_down"
     // configuration
     case outputChosen = "output_chosen"           // restarted once with the output chosen from the source's codecs
     case reloaded                                 // a config reload gave a failed stream a fresh start budget
@@ -107,11 +108,13 @@ public enum StreamReason: String, Equatable, Hashable, Sendable, CaseIterable {
 public enum StreamRejection: String, Equatable, Hashable, Sendable, CaseIterable {
     case memory = "rejected_memory"
     case maxStreams = "rejected_max_streams"
+    case shuttingDown = "rejected_shutting_down"
 
     public var reason: StreamReason {
         switch self {
         case .memory: return .rejectedMemory
         case .maxStreams: return .rejectedMaxStreams
+        case .shuttingDown: return .rejectedShuttingDown
         }
     }
 }

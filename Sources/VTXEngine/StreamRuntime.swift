@@ -20,8 +20,9 @@ public final class StreamRuntime {
         var reply: (PlaylistOutcome) -> Void
     }
     var waiters: [Waiter] = []
-    /// Last refusal by a guard, answered to the request that caused it.
-    public internal(set) var lastRejection: PlaylistOutcome?
+    /// The guards' answer to the latest start that reached them: nil if it was let
+    /// through. Answers the requests that start leaves without a playlist.
+    var refusal: SpawnRefusal?
 
     public internal(set) var bytesServed = 0
     /// Client address → last request (ms): viewers = addresses seen in the last 10 s.
@@ -64,23 +65,18 @@ public final class StreamRuntime {
     public func requestPlaylist(peer: String, reply: @escaping (PlaylistOutcome) -> Void) {
         let now = MonotonicClock.nowMs()
         noteClient(peer, now: now)
-        lastRejection = nil
         perform(machine.demand(now: now))
         let deadline = now + Int64(config.startTimeout) * 1000
         switch machine.phase {
         case .running:
             reply(.ready(path: playlistPath))
-        case .backoff where (machine.retryAt ?? 0) > deadline:
-            // The next try comes after this request would have given up: say so now.
-            let wait = Int(max(1, ((machine.retryAt ?? now) - now + 999) / 1000))
-            reply(.unavailable(status: 503, code: "backoff", reason: failureText + "; next try in \(wait) s", retryAfterSec: wait))
+        case .backoff where (machine.retryAt ?? 0) > deadline, .failed, .idle:
+            // Nothing to wait for (given up, or the start was refused just now), or the
+            // next try comes after this request would have given up: say so now.
+            reply(abortOutcome())
         case .starting, .backoff, .stopping:
             waiters.append(Waiter(deadline: deadline, reply: reply))
             armTimer()
-        case .failed:
-            reply(.unavailable(status: 503, code: "stream_failed", reason: failureText, retryAfterSec: nil))
-        case .idle:
-            reply(lastRejection ?? .unavailable(status: 503, code: "unavailable", reason: "stream could not be started", retryAfterSec: 5))
         }
     }
 
@@ -161,21 +157,33 @@ public final class StreamRuntime {
         armTimer()
     }
 
-    func abortOutcome(_ reason: StreamReason) -> PlaylistOutcome {
+    /// What a request gets when there is no playlist for it: the one place each
+    /// outcome is built. `reason`: why the machine let the waiting requests go; nil for
+    /// a request answered on arrival.
+    func abortOutcome(_ reason: StreamReason? = nil) -> PlaylistOutcome {
+        let why: Unavailability
         switch reason {
-        case .rejectedMemory, .rejectedMaxStreams:
-            return lastRejection ?? .unavailable(status: 503, code: reason.rawValue, reason: reason.rawValue, retryAfterSec: 10)
-        case .startTimeout:
+        case .startTimeout?:
             let last = stderr.lastLine.map { ": " + engine.mask($0) } ?? ""
-            return .unavailable(status: 504, code: "start_timeout", reason: "no playlist within \(config.startTimeout) s" + last, retryAfterSec: nil)
-        case .stoppedByOperator:
-            return .unavailable(status: 503, code: "stopped", reason: "stream stopped by operator", retryAfterSec: nil)
-        default:
-            if machine.phase == .failed {
-                return .unavailable(status: 503, code: "stream_failed", reason: failureText, retryAfterSec: nil)
-            }
-            return .unavailable(status: 502, code: reason.rawValue, reason: failureText, retryAfterSec: machine.retryAt.map { Int(max(1, ($0 - MonotonicClock.nowMs() + 999) / 1000)) })
+            why = .timedOut(detail: "no playlist within \(config.startTimeout) s" + last)
+        case .stoppedByOperator?:
+            why = .stopped
+        case _ where machine.phase == .failed:
+            why = .failed(detail: failureText)
+        case nil where machine.phase == .backoff:
+            why = .backoff(detail: failureText, retryInSec: retryInSec ?? 1)
+        case nil, .rejectedMemory?, .rejectedMaxStreams?, .rejectedShuttingDown?:
+            // Idle on arrival: the start this request asked for was refused just now.
+            why = refusal.map(Unavailability.refused) ?? .notStarted
+        case let reason?:
+            why = .startFailed(reason: reason, detail: failureText, retryInSec: retryInSec)
         }
+        return .unavailable(why)
+    }
+
+    /// Whole seconds (at least 1) until the machine's next try, if one is planned.
+    var retryInSec: Int? {
+        machine.retryAt.map { Int(max(1, ($0 - MonotonicClock.nowMs() + 999) / 1000)) }
     }
 
     func answerWaiters(_ outcome: PlaylistOutcome) {
@@ -193,7 +201,7 @@ public final class StreamRuntime {
     /// Guards, then `uv_spawn`. Returns what the machine says about the outcome.
     func spawn() -> [StreamAction] {
         let now = MonotonicClock.nowMs()
-        if engine.shutdownDone == nil, engine.mustWaitForAMeasurement(self) {
+        if !engine.isShuttingDown, engine.mustWaitForAMeasurement(self) {
             // The machine stays in `starting` without a pid (its start timeout runs);
             // the engine calls `resumeDeferredStart` when a measurement arrives.
             if !engine.waitingForMeasurement.contains(where: { $0 === self }) {
@@ -202,11 +210,11 @@ public final class StreamRuntime {
             }
             return []
         }
-        if let refusal = engine.admission(for: self) {
-            lastRejection = refusal.outcome
-            engine.countRejection(refusal.rejection)
+        refusal = engine.admission(for: self)
+        if let refusal {
+            engine.countRejection(refusal.reason)
             Log.warn(subject, "start refused: \(refusal.detail)")
-            return machine.spawnRejected(refusal.rejection, detail: refusal.detail, now: now)
+            return machine.spawnRejected(refusal.reason, detail: refusal.detail, now: now)
         }
         let rc = engine.root.resetDirectory(of: name)
         if rc != 0 {
@@ -365,12 +373,10 @@ public final class StreamRuntime {
     func timerFired() {
         let now = MonotonicClock.nowMs()
         if waiters.contains(where: { $0.deadline <= now }) {
-            let last = stderr.lastLine.map { ": " + engine.mask($0) } ?? ""
             let expired = waiters.filter { $0.deadline <= now }
             waiters.removeAll { $0.deadline <= now }
-            for w in expired {
-                w.reply(.unavailable(status: 504, code: "start_timeout", reason: "no playlist within \(config.startTimeout) s" + last, retryAfterSec: nil))
-            }
+            let outcome = abortOutcome(.startTimeout)
+            for w in expired { w.reply(outcome) }
         }
         perform(machine.timerFired(now: now))
     }

@@ -1,21 +1,9 @@
 import VTXEngine
-import VTXServer
 import VTXSystem
 
-/// JSON documents of the API and the event stream.
-extension Gateway {
-    func jsonResponse(_ status: Int, _ w: JSONWriter, headers: [(String, String)] = []) -> Response {
-        Response(status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")] + headers, body: .bytes(w.bytes + [10]))
-    }
-
-    /// `{"error":{"code":"…","message":"…"}}`
-    func jsonError(_ status: Int, _ code: String, _ message: String, headers: [(String, String)] = []) -> Response {
-        var w = JSONWriter()
-        w.beginObject(); w.key("error"); w.beginObject()
-        w.field("code", code); w.field("message", engine.mask(message))
-        w.endObject(); w.endObject()
-        return jsonResponse(status, w, headers: headers)
-    }
+/// JSON documents of the API and the event stream (credentials masked).
+struct StreamDocuments {
+    let engine: Engine
 
     static func seconds(_ ms: Int64) -> Double { Double(ms) / 1000 }
 
@@ -30,11 +18,11 @@ extension Gateway {
         w.field("want", m.want.isUp ? "up" : "down")
         w.field("reason", m.phaseReason?.rawValue)
         w.field("pid", m.pid.map(Int.init))
-        w.field("uptime_sec", m.spawnedAtMs.map { Gateway.seconds(now - $0) })
-        w.field("since_last_request_sec", m.lastAccessMs.map { Gateway.seconds(now - $0) })
+        w.field("uptime_sec", m.spawnedAtMs.map { StreamDocuments.seconds(now - $0) })
+        w.field("since_last_request_sec", m.lastAccessMs.map { StreamDocuments.seconds(now - $0) })
         w.field("idle_timeout", s.config.idleTimeout)
         w.field("auto_start", s.config.autoStart)
-        w.field("next_retry_in_sec", m.retryAt.map { Gateway.seconds(max(0, $0 - now)) })
+        w.field("next_retry_in_sec", m.retryAt.map { StreamDocuments.seconds(max(0, $0 - now)) })
         w.field("attempt", m.attempt)
         w.field("restarts", m.counters.restarts)
         w.field("starts", m.counters.starts)
@@ -79,7 +67,7 @@ extension Gateway {
                 w.field("pid", e.pid.map(Int.init))
                 w.field("exit_code", e.exitCode.map(Int.init))
                 w.field("signal", e.signal.map(Int.init))
-                w.field("run_time_sec", e.runTimeMs.map { Gateway.seconds($0) })
+                w.field("run_time_sec", e.runTimeMs.map { StreamDocuments.seconds($0) })
                 w.field("attempt", e.attempt)
                 w.field("detail", e.detail.map(engine.mask))
                 w.key("stderr")
@@ -104,7 +92,7 @@ extension Gateway {
         let mem = ProcFS.memInfo()
         w.beginObject()
         w.field("time", WallClock.nowSeconds())
-        w.field("uptime_sec", Gateway.seconds(MonotonicClock.nowMs() - BuildInfo.startedAtMs))
+        w.field("uptime_sec", StreamDocuments.seconds(MonotonicClock.nowMs() - BuildInfo.startedAtMs))
         w.field("memory_total_kb", mem?.totalKB)
         w.field("memory_available_kb", MemoryGuard.systemAvailableKB())
         w.field("gateway_rss_kb", ProcFS.statusKB(pid: 0, field: "VmRSS"))
@@ -118,49 +106,13 @@ extension Gateway {
             w.field("ffmpeg_rss_kb", s.ffmpegRSSKB)
             w.field("viewers", s.viewers)
             w.field("bytes_served", s.bytesServed)
-            w.field("since_last_request_sec", s.machine.lastAccessMs.map { Gateway.seconds(MonotonicClock.nowMs() - $0) })
-            w.field("next_retry_in_sec", s.machine.retryAt.map { Gateway.seconds(max(0, $0 - MonotonicClock.nowMs())) })
-            w.field("uptime_sec", s.machine.spawnedAtMs.map { Gateway.seconds(MonotonicClock.nowMs() - $0) })
+            w.field("since_last_request_sec", s.machine.lastAccessMs.map { StreamDocuments.seconds(MonotonicClock.nowMs() - $0) })
+            w.field("next_retry_in_sec", s.machine.retryAt.map { StreamDocuments.seconds(max(0, $0 - MonotonicClock.nowMs())) })
+            w.field("uptime_sec", s.machine.spawnedAtMs.map { StreamDocuments.seconds(MonotonicClock.nowMs() - $0) })
             w.endObject()
         }
         w.endArray()
         w.endObject()
         return w.bytes
-    }
-
-    func systemJSON() -> JSONWriter {
-        var w = JSONWriter()
-        let mem = ProcFS.memInfo()
-        let cgroup = ProcFS.cgroupMemory()
-        let fs = FileSystemInfo.of(config.server.hlsRoot)
-        w.beginObject()
-        w.field("version", BuildInfo.version)
-        w.field("uptime_sec", Gateway.seconds(MonotonicClock.nowMs() - BuildInfo.startedAtMs))
-        w.key("memory"); w.beginObject()
-        w.field("total_kb", mem?.totalKB)
-        w.field("available_kb", mem?.availableKB)
-        w.field("cgroup_limit_kb", cgroup?.limitKB)
-        w.field("cgroup_available_kb", cgroup?.availableKB)
-        w.field("effective_available_kb", MemoryGuard.systemAvailableKB())
-        w.field("min_available_mb", config.server.minAvailableMB)
-        w.endObject()
-        w.field("gateway_rss_kb", ProcFS.statusKB(pid: 0, field: "VmRSS"))
-        w.key("load_average"); w.beginArray(); for l in ProcFS.loadAverage() { w.value(l) }; w.endArray()
-        w.key("hls_root"); w.beginObject()
-        w.field("path", config.server.hlsRoot)
-        w.field("fs_type", fs?.typeName)
-        w.field("is_ram", fs?.isRAM ?? false)
-        w.field("total_kb", fs?.totalKB)
-        w.field("used_kb", fs?.usedKB)
-        w.endObject()
-        w.key("ffmpeg"); w.beginObject()
-        w.field("binary", config.server.ffmpegBinary)
-        w.field("version", ffmpegVersion)
-        w.endObject()
-        w.field("streams_configured", engine.streams.count)
-        w.field("streams_running", engine.runningCount)
-        w.field("auth", auth != nil)
-        w.endObject()
-        return w
     }
 }

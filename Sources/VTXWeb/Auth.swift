@@ -1,7 +1,5 @@
 import VTXConfig
 import VTXHTTP
-import VTXLoop
-import VTXServer
 import VTXSystem
 
 /// `server.auth`: HTTP Basic and/or a Bearer token, compared in constant time.
@@ -100,52 +98,5 @@ enum Base64 {
             }
         }
         return out
-    }
-}
-
-extension Gateway {
-    /// Runs `body` when the request is authenticated (or auth is off); else 401,
-    /// delayed by a timer after repeated failures (never by blocking the loop).
-    func withAuth(_ request: HTTPRequest, _ r: Responder, _ body: () -> Void) {
-        guard let auth else { return body() }
-        if auth.allows(request) {
-            throttle.succeeded(r.peer)
-            return body()
-        }
-        unauthorized(request, r)
-    }
-
-    func unauthorized(_ request: HTTPRequest, _ r: Responder) {
-        let realm = "Basic realm=\"vtx-link\", charset=\"UTF-8\""
-        let response: Response
-        switch request.segments.first {
-        case "api": response = jsonError(401, "unauthorized", "credentials required", headers: [("WWW-Authenticate", realm)])
-        case "hls": response = .text(401, "unauthorized", headers: [("WWW-Authenticate", realm)] + corsHeaders())
-        default: response = .text(401, "unauthorized", headers: [("WWW-Authenticate", realm)])
-        }
-        let delay = throttle.failed(r.peer)
-        guard delay > 0 else { return r.send(response) }
-        delayed(by: delay) { r.send(response) }
-    }
-}
-
-extension Gateway {
-    /// Runs `body` once after `ms` on a timer that closes itself. Pending ones are
-    /// closed by `shutdown` (an open timer would keep the loop, and the process, alive
-    /// for up to 5 s after SIGTERM).
-    func delayed(by ms: Int64, _ body: @escaping () -> Void) {
-        var id: ObjectIdentifier?
-        let timer = LoopTimer(loop) { [unowned self] in
-            if let id, let t = self.delayTimers.removeValue(forKey: id) { t.close() }
-            body()
-        }
-        id = ObjectIdentifier(timer)
-        delayTimers[ObjectIdentifier(timer)] = timer
-        timer.start(afterMs: ms)
-    }
-
-    func closeDelayTimers() {
-        for t in delayTimers.values { t.close() }
-        delayTimers = [:]
     }
 }

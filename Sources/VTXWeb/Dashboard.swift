@@ -25,11 +25,16 @@ enum Dashboard {
         return nil
     }
 
+    /// Every asset's name (each is also served at `/<name>`).
+    static var names: [String] {
+        (0..<Int(vtx_dashboard_asset_count)).map { String(cString: vtx_dashboard_asset(UInt32($0)).pointee.name) }
+    }
+
     /// Sum of the compressed sizes (the 30 KiB budget).
     static var gzipTotal: Int { Int(vtx_dashboard_gzip_total) }
 }
 
-extension Gateway {
+extension Dashboard {
     static let securityHeaders: [(String, String)] = [
         ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
         ("X-Content-Type-Options", "nosniff"),
@@ -37,12 +42,13 @@ extension Gateway {
         ("Referrer-Policy", "no-referrer"),
     ]
 
-    func serveDashboard(_ request: HTTPRequest, _ r: Responder) {
-        guard isRead(request) else { return methodNotAllowed(r, "GET, HEAD") }
+    /// `/`, `/<asset>`, `/assets/<asset>`: an asset raw or gzipped, with its ETag.
+    static func serve(_ q: RouteRequest, _ replies: Replies) {
+        let (request, r) = (q.request, q.responder)
         let seg = request.segments
         let name = seg.isEmpty ? "index.html" : seg.last!
-        guard seg.count <= 2, let asset = Dashboard.asset(named: name) else { return r.send(.text(404, "not found")) }
-        var headers = Gateway.securityHeaders + [
+        guard seg.count <= 2, let asset = Dashboard.asset(named: name) else { return r.send(replies.notFound(.text)) }
+        var headers = Dashboard.securityHeaders + [
             ("Content-Type", asset.contentType), ("ETag", asset.etag),
             ("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding"),
         ]

@@ -5,21 +5,15 @@ import VTXLoop
 import VTXServer
 import VTXSystem
 
-/// The running gateway: one loop, one HTTP server, one engine, the signal handlers.
+/// The running gateway: one loop, one HTTP server and its route table, one engine,
+/// the signal handlers.
 public final class Gateway {
     public let loop: EventLoop
     public internal(set) var config: GatewayConfig
     public let engine: Engine
     public private(set) var server: HTTPServer!
-    var auth: Auth?
-    let metrics = HTTPMetrics()
-    let throttle = AuthThrottle()
-    /// Timers delaying throttled 401s (closed on shutdown).
-    var delayTimers: [ObjectIdentifier: LoopTimer] = [:]
-    var ffmpegVersion: String?
-    /// Rate limit of the log line for HLS files that cannot be opened (EMFILE…).
-    var openFailureLog = BurstLog()
-    var versionWaiters: [() -> Void] = []
+    let access: AccessGate
+    let replies: Replies
     let events: EventHub
     var signals: [SignalWatcher] = []
     /// Fires once, on the loop's first turn, to hand startup's code pages back.
@@ -37,16 +31,25 @@ public final class Gateway {
         self.loop = loop
         self.config = config
         self.engine = Engine(loop: loop, config: config)
-        self.auth = config.server.auth.map(Auth.init)
+        self.replies = Replies(engine: engine)
+        self.access = AccessGate(loop: loop, auth: config.server.auth.map(Auth.init), replies: replies)
         self.events = EventHub(loop: loop)
+        let documents = StreamDocuments(engine: engine)
+        let metrics = HTTPMetrics()
+        let api = APIEndpoint(engine: engine, replies: replies, documents: documents, events: events,
+                              system: SystemInfo(loop: loop, engine: engine, access: access),
+                              reloadConfig: { [unowned self] r in self.serveReload(r) })
+        let table = Routes.table(replies: replies, hls: HLSEndpoint(engine: engine, access: access, replies: replies),
+                                 api: api, metrics: MetricsEndpoint(engine: engine, http: metrics))
+        let router = Router(groups: table, access: access, replies: replies)
         var limits = ServerLimits()
         limits.maxConnections = config.server.maxConnections
-        server = HTTPServer(loop: loop, limits: limits, serverName: BuildInfo.serverHeader) { [unowned self] request, responder in
-            self.handle(request, responder)
-        }
-        server.onResponse = { [unowned self] route, status in self.metrics.count(route: route, status: status) }
-        engine.onStateChange = { [unowned self] stream, _, _, _ in self.events.streamChanged(self.streamJSON(stream)) }
-        events.statsProvider = { [unowned self] in self.statsJSON() }
+        let server = HTTPServer(loop: loop, limits: limits, serverName: BuildInfo.serverHeader, handler: router.handle)
+        server.onResponse = { [metrics] route, status in metrics.count(route: route, status: status) }
+        metrics.openConnections = { [unowned server] in server.openConnections }
+        self.server = server
+        engine.onStateChange = { [events] stream, _, _, _ in events.streamChanged(documents.streamJSON(stream)) }
+        events.statsProvider = { [documents] in documents.statsJSON() }
     }
 
     /// Binds, boots the engine and serves until SIGINT/SIGTERM. Returns the exit code.
@@ -83,7 +86,7 @@ public final class Gateway {
         let listen = config.server.listen
         port = try server.listen(host: listen.host, port: listen.port)
         try engine.boot()
-        if auth == nil && !Gateway.isLoopback(listen.host) {
+        if access.auth == nil && !Gateway.isLoopback(listen.host) {
             Log.warn("gateway", "listening on \(listen) with no auth: anyone on the network can control streams (set server.auth)")
         }
         if let given = config.server.hlsRootGiven {
@@ -97,7 +100,7 @@ public final class Gateway {
     /// Stops accepting, stops every FFmpeg, closes every handle; the loop then ends.
     public func shutdown(done: (() -> Void)? = nil) {
         events.closeAll()
-        closeDelayTimers()
+        access.closeDelayTimers()
         startupRelease?.close()
         startupRelease = nil
         var pending = 2

@@ -4,52 +4,52 @@ import VTXServer
 import VTXSystem
 
 /// `/hls/<stream>/<file>`: playlists (starting FFmpeg on demand) and segments, from
-/// the stream's directory only, sent with `sendfile(2)`.
-extension Gateway {
+/// the stream's directory only, sent with `sendfile(2)`. The table has answered the
+/// preflight, the method and the credentials before `serve`.
+final class HLSEndpoint {
+    static let playlistLabel = "/hls/{stream}/playlist"
+    static let segmentLabel = "/hls/{stream}/segment"
     static let contentTypes: [String: String] = [
         "m3u8": "application/vnd.apple.mpegurl", "ts": "video/mp2t", "m4s": "video/iso.segment",
         "mp4": "video/mp4", "aac": "audio/aac", "vtt": "text/vtt",
     ]
 
-    func serveHLS(_ request: HTTPRequest, _ r: Responder) {
-        let seg = request.segments
+    let engine: Engine
+    let access: AccessGate
+    let replies: Replies
+    /// Rate limit of the log line for files that cannot be opened (EMFILE…).
+    var openFailureLog = BurstLog()
+
+    init(engine: Engine, access: AccessGate, replies: Replies) {
+        self.engine = engine
+        self.access = access
+        self.replies = replies
+    }
+
+    func serve(_ q: RouteRequest) {
+        let (request, r) = (q.request, q.responder)
         // Errors carry the CORS headers too, so a player on another origin can read them.
-        guard seg.count == 3 else { return r.send(.text(404, "not found", headers: corsHeaders())) }
-        if request.method == .OPTIONS { return r.send(corsPreflight()) }
-        guard request.method == .GET || request.method == .HEAD else {
-            return r.send(.text(405, "method not allowed", headers: corsHeaders() + [("Allow", "GET, HEAD, OPTIONS")]))
-        }
-        // Credentials first: without them, not even which streams exist is told.
-        // A player given `…/index.m3u8?token=…` resolves the playlist's segment URIs
-        // against that URL without its query: the playlist it gets must carry the token.
-        let uriToken: String?
-        if let auth, auth.protectsHLS {
-            guard auth.allows(request, acceptQueryToken: true) else { return unauthorized(request, r) }
-            uriToken = auth.allows(request) ? nil : request.queryValue("token")
-        } else {
-            uriToken = nil
-        }
-        guard let stream = engine.stream(seg[1]) else { return r.send(.text(404, "not found", headers: corsHeaders())) }
-        let file = seg[2]
-        guard Gateway.isSafeFileName(file), let ext = file.split(separator: ".").last.map(String.init),
-              let type = Gateway.contentTypes[ext] else { return r.send(.text(404, "not found", headers: corsHeaders())) }
+        guard let stream = engine.stream(q.params[0]) else { return r.send(replies.notFound(.cors)) }
+        let file = q.params[1]
+        guard HLSEndpoint.isSafeFileName(file), let ext = file.split(separator: ".").last.map(String.init),
+              let type = HLSEndpoint.contentTypes[ext] else { return r.send(replies.notFound(.cors)) }
         if file == stream.config.playlistName {
-            r.route = "/hls/{stream}/playlist"
-            stream.requestPlaylist(peer: r.peer) { [unowned self] outcome in
+            r.route = HLSEndpoint.playlistLabel
+            let uriToken = access.uriToken(for: request)
+            stream.requestPlaylist(peer: r.peer) { outcome in
                 switch outcome {
                 case .ready(let path):
                     self.sendFile(path, type: type, playlist: true, request, r, stream, uriToken: uriToken)
-                case .unavailable(let status, _, let reason, let retryAfter):
-                    var headers = self.corsHeaders()
-                    if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
-                    r.send(.text(status, reason, headers: headers))
+                case .unavailable(let why):
+                    let failure = HTTPFailure(why)
+                    r.send(.text(failure.status, failure.message, headers: self.replies.cors() + failure.headers))
                 }
             }
             return
         }
         // Segments exist only while FFmpeg runs; nothing is started for them.
-        r.route = "/hls/{stream}/segment"
-        guard stream.pid != nil else { return r.send(.text(404, "stream not running", headers: corsHeaders())) }
+        r.route = HLSEndpoint.segmentLabel
+        guard stream.pid != nil else { return r.send(.text(404, "stream not running", headers: replies.cors())) }
         sendFile(stream.directory + "/" + file, type: type, playlist: false, request, r, stream)
     }
 
@@ -61,19 +61,6 @@ extension Gateway {
         }
     }
 
-    func corsHeaders() -> [(String, String)] {
-        [("Access-Control-Allow-Origin", config.server.hlsAllowOrigin),
-         ("Access-Control-Expose-Headers", "Content-Length, Content-Range")]
-    }
-
-    func corsPreflight() -> Response {
-        Response(status: 204, headers: corsHeaders() + [
-            ("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
-            ("Access-Control-Allow-Headers", "Range, Authorization"),
-            ("Access-Control-Max-Age", "86400"),
-        ])
-    }
-
     /// Opens `path` without following a symlink (and only a regular file), then
     /// answers with Range/304 handling and the body as a `sendfile` region.
     func sendFile(_ path: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime,
@@ -83,11 +70,11 @@ extension Gateway {
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             closeDescriptor(fd)
-            return r.send(.text(404, "not found", headers: corsHeaders()))
+            return r.send(replies.notFound(.cors))
         }
         let size = Int(st.st_size)
         let mtime = Int(st.st_mtim.tv_sec)
-        var headers = corsHeaders()
+        var headers = replies.cors()
         headers.append(("Content-Type", type))
         headers.append(("Cache-Control", playlist ? "no-cache" : "max-age=10"))
         headers.append(("Last-Modified", HTTPDate.format(epochSeconds: mtime)))
@@ -101,9 +88,9 @@ extension Gateway {
         }
         if playlist, let uriToken {
             // Rewritten in memory (a playlist is a few hundred bytes), sent whole.
-            let text = Gateway.readAll(fd, limit: 1 << 20)
+            let text = HLSEndpoint.readAll(fd, limit: 1 << 20)
             closeDescriptor(fd)
-            let body = Gateway.playlist(text, addingToken: uriToken)
+            let body = PlaylistToken.adding(uriToken, to: text)
             if request.method == .GET { stream.addServedBytes(body.count) }
             return r.send(Response(status: 200, headers: headers.filter { $0.0 != "Accept-Ranges" }, body: .bytes(body)))
         }
@@ -121,9 +108,7 @@ extension Gateway {
             r.send(Response(status: 416, headers: headers))
         }
     }
-}
 
-extension Gateway {
     /// Status for a failed `open()` of an HLS file, as nginx's static module maps it:
     /// the file is not there (404), may not be read (403), or the gateway is short of
     /// something — descriptors (EMFILE/ENFILE), memory, I/O — which is no fault of the
@@ -144,10 +129,10 @@ extension Gateway {
     static let openRetryAfterSec = 1
 
     func openFailure(_ code: Int32, _ path: String) -> Response {
-        let status = Gateway.status(forOpenErrno: code)
+        let status = HLSEndpoint.status(forOpenErrno: code)
         switch status {
-        case 404: return .text(404, "not found", headers: corsHeaders())
-        case 403: return .text(403, "forbidden", headers: corsHeaders())
+        case 404: return replies.notFound(.cors)
+        case 403: return .text(403, "forbidden", headers: replies.cors())
         default:
             // Every request of a flood fails the same way: one line per burst.
             if let count = openFailureLog.note(nowMs: MonotonicClock.nowMs()) {
@@ -156,8 +141,21 @@ extension Gateway {
             }
             // The reason stays in the log: a client learns only that a retry may work.
             return .text(503, "temporarily unavailable",
-                         headers: corsHeaders() + [("Retry-After", String(Gateway.openRetryAfterSec))])
+                         headers: replies.cors() + [("Retry-After", String(HLSEndpoint.openRetryAfterSec))])
         }
+    }
+
+    /// Reads `fd` from its start, at most `limit` bytes.
+    static func readAll(_ fd: Int32, limit: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while out.count < limit {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, limit - out.count), off_t(out.count)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
     }
 }
 
@@ -176,83 +174,5 @@ struct BurstLog {
         lastLineMs = nowMs
         defer { unlogged = 0 }
         return unlogged
-    }
-}
-
-extension Gateway {
-    /// Reads `fd` from its start, at most `limit` bytes.
-    static func readAll(_ fd: Int32, limit: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while out.count < limit {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, limit - out.count), off_t(out.count)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
-    }
-
-    /// The playlist with `token=<token>` added to every URI: URI lines and `URI="…"`
-    /// attributes of tags (EXT-X-MAP, EXT-X-KEY, EXT-X-MEDIA…). Line endings are kept.
-    static func playlist(_ text: [UInt8], addingToken token: String) -> [UInt8] {
-        let param = Array("token=".utf8) + percentEncoded(token)
-        func withParam(_ uri: ArraySlice<UInt8>) -> [UInt8] {
-            guard !uri.isEmpty else { return Array(uri) }
-            var u = Array(uri)
-            var fragment: [UInt8] = []
-            if let hash = u.firstIndex(of: UInt8(ascii: "#")) { fragment = Array(u[hash...]); u.removeSubrange(hash...) }
-            u.append(u.contains(UInt8(ascii: "?")) ? UInt8(ascii: "&") : UInt8(ascii: "?"))
-            return u + param + fragment
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count + text.count / 4)
-        var start = 0
-        while start < text.count {
-            var end = start
-            while end < text.count && text[end] != 10 { end += 1 }
-            var lineEnd = end
-            if lineEnd > start && text[lineEnd - 1] == 13 { lineEnd -= 1 }
-            let line = text[start..<lineEnd]
-            if line.isEmpty || line.allSatisfy({ $0 == 32 || $0 == 9 }) {
-                out.append(contentsOf: line)
-            } else if line.first == UInt8(ascii: "#") {
-                // URI="…" attributes inside tags.
-                let key = Array("URI=\"".utf8)
-                var i = line.startIndex
-                while i < line.endIndex {
-                    if line[i...].starts(with: key), let close = line[(i + key.count)...].firstIndex(of: UInt8(ascii: "\"")) {
-                        out.append(contentsOf: key)
-                        out.append(contentsOf: withParam(line[(i + key.count)..<close]))
-                        out.append(UInt8(ascii: "\""))
-                        i = close + 1
-                    } else {
-                        out.append(line[i])
-                        i += 1
-                    }
-                }
-            } else {
-                out.append(contentsOf: withParam(line))
-            }
-            out.append(contentsOf: text[lineEnd..<end])   // a CR, if any
-            if end < text.count { out.append(10) }
-            start = end + 1
-        }
-        return out
-    }
-
-    /// Percent-encodes everything but RFC 3986 unreserved characters.
-    static func percentEncoded(_ s: String) -> [UInt8] {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for c in s.utf8 {
-            switch c {
-            case 48...57, 65...90, 97...122, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(c)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(c >> 4)], hex[Int(c & 15)]]
-            }
-        }
-        return out
     }
 }

@@ -1,22 +1,25 @@
 import VTXEngine
-import VTXHTTP
 import VTXServer
 import VTXSystem
 
-/// Requests by route pattern and status: bounded labels, never raw paths.
+/// What the HTTP server reports: responses by route pattern and status (bounded
+/// labels, never raw paths) and its open connections.
 final class HTTPMetrics {
     struct Key: Hashable { var route: String; var status: Int }
     var requests: [Key: Int] = [:]
+    var openConnections: () -> Int = { 0 }
 
     func count(route: String, status: Int) { requests[Key(route: route, status: status), default: 0] += 1 }
 }
 
-extension Gateway {
-    /// `/metrics` in the Prometheus text format 0.0.4.
-    func serveMetrics(_ request: HTTPRequest, _ r: Responder) {
-        guard isRead(request) else { return methodNotAllowed(r, "GET, HEAD") }
+/// `/metrics` in the Prometheus text format 0.0.4.
+struct MetricsEndpoint {
+    let engine: Engine
+    let http: HTTPMetrics
+
+    func serve(_ q: RouteRequest) {
         let text = metricsText()
-        r.send(Response(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: .bytes(Array(text.utf8))))
+        q.responder.send(Response(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: .bytes(Array(text.utf8))))
     }
 
     func metricsText() -> String {
@@ -49,7 +52,7 @@ extension Gateway {
         for s in engine.streams { p.sample("vtx_stream_viewers", [("stream", s.name)], s.viewers) }
         p.family("vtx_stream_uptime_seconds", "gauge", "Seconds since the stream's FFmpeg started (0 when not running).")
         for s in engine.streams {
-            p.sample("vtx_stream_uptime_seconds", [("stream", s.name)], s.machine.spawnedAtMs.map { Gateway.seconds(now - $0) } ?? 0)
+            p.sample("vtx_stream_uptime_seconds", [("stream", s.name)], s.machine.spawnedAtMs.map { StreamDocuments.seconds(now - $0) } ?? 0)
         }
         p.family("vtx_stream_ffmpeg_resident_memory_bytes", "gauge", "Resident memory of the stream's FFmpeg (0 when not running).")
         for s in engine.streams { p.sample("vtx_stream_ffmpeg_resident_memory_bytes", [("stream", s.name)], (s.ffmpegRSSKB ?? 0) * 1024) }
@@ -61,11 +64,11 @@ extension Gateway {
         for s in engine.streams { p.sample("vtx_stream_served_bytes_total", [("stream", s.name)], s.bytesServed) }
 
         p.family("vtx_http_requests_total", "counter", "HTTP responses by route pattern and status code.")
-        for (key, n) in metrics.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
+        for (key, n) in http.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
             p.sample("vtx_http_requests_total", [("route", key.route), ("code", String(key.status))], n)
         }
         p.family("vtx_http_connections_open", "gauge", "Open HTTP connections.")
-        p.sample("vtx_http_connections_open", server.openConnections)
+        p.sample("vtx_http_connections_open", http.openConnections())
         p.family("vtx_spawn_rejections_total", "counter", "FFmpeg starts refused by a guard, by reason.")
         for reason in StreamRejection.allCases {
             p.sample("vtx_spawn_rejections_total", [("reason", reason.rawValue)], engine.rejections[reason.rawValue] ?? 0)

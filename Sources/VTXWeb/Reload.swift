@@ -21,7 +21,7 @@ extension Gateway {
         case .success(let new):
             let summary = engine.reload(new)
             config = engine.config
-            auth = config.server.auth.map(Auth.init)
+            access.auth = config.server.auth.map(Auth.init)
             Log.threshold = LogSeverity(config.server.logLevel)
             for key in summary.needsRestart { Log.warn("gateway", "reload: \(key) changed; it applies after a restart") }
             Log.info("gateway", "reloaded \(config.path): added \(summary.added), removed \(summary.removed), restarted \(summary.restarted), updated \(summary.updated)")
@@ -51,7 +51,7 @@ extension Gateway {
     func serveReload(_ r: Responder) {
         let result = reload()
         switch result {
-        case .applied: r.send(jsonResponse(200, reloadJSON(result)))
+        case .applied: r.send(replies.json(200, reloadJSON(result)))
         case .invalid(let errors):
             var w = JSONWriter()
             w.beginObject(); w.key("error"); w.beginObject()
@@ -59,7 +59,7 @@ extension Gateway {
             w.field("message", engine.mask(errors.joined(separator: "\n")))
             w.key("errors"); w.beginArray(); for e in errors { w.value(engine.mask(e)) }; w.endArray()
             w.endObject(); w.endObject()
-            r.send(jsonResponse(400, w))
+            r.send(replies.json(400, w))
         }
     }
 }

@@ -3,6 +3,7 @@
 // IntegrationTests target because it is the one that depends on VTXWeb.
 import Foundation
 import XCTest
+@testable import VTXEngine
 @testable import VTXWeb
 
 final class APIJSONWriterTests: XCTestCase {
@@ -145,10 +146,10 @@ final class HLSServingUnitTests: XCTestCase {
     /// nginx's static-module mapping of open() errors (issue 13), ELOOP (a symlink
     /// under O_NOFOLLOW) kept at 404.
     func testOpenErrnoStatus() {
-        for e in [ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP] { XCTAssertEqual(Gateway.status(forOpenErrno: e), 404, "errno \(e)") }
-        XCTAssertEqual(Gateway.status(forOpenErrno: EACCES), 403)
+        for e in [ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP] { XCTAssertEqual(HLSEndpoint.status(forOpenErrno: e), 404, "errno \(e)") }
+        XCTAssertEqual(HLSEndpoint.status(forOpenErrno: EACCES), 403)
         for e in [EMFILE, ENFILE, EIO, ENOMEM, EAGAIN, EINTR, EPERM, EOVERFLOW] {
-            XCTAssertEqual(Gateway.status(forOpenErrno: e), 503, "errno \(e)")
+            XCTAssertEqual(HLSEndpoint.status(forOpenErrno: e), 503, "errno \(e)")
         }
     }
 
@@ -164,19 +165,79 @@ final class HLSServingUnitTests: XCTestCase {
     }
 
     func testSafeFileNames() {
-        for ok in ["index.m3u8", "index0.ts", "seg-1_a.ts", "A.B.C.m4s"] { XCTAssertTrue(Gateway.isSafeFileName(ok), ok) }
+        for ok in ["index.m3u8", "index0.ts", "seg-1_a.ts", "A.B.C.m4s"] { XCTAssertTrue(HLSEndpoint.isSafeFileName(ok), ok) }
         for bad in ["", ".", "..", ".hidden.ts", "a/b.ts", "a\\b.ts", "a b.ts", "a%2e.ts", "a\u{0}.ts", "é.ts",
                     String(repeating: "a", count: 129)] {
-            XCTAssertFalse(Gateway.isSafeFileName(bad), bad)
+            XCTAssertFalse(HLSEndpoint.isSafeFileName(bad), bad)
         }
     }
 
     func testPlaylistTokenRewrite() {
         let input = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"key?x=1\",IV=0x1\n#EXTINF:1.0,\nseg0.m4s\n\n#EXTINF:1.0,\r\nseg1.m4s\r\nseg2.ts#frag\n"
-        let out = String(decoding: Gateway.playlist(Array(input.utf8), addingToken: "a b&c/é"), as: UTF8.self)
+        let out = String(decoding: PlaylistToken.adding("a b&c/é", to: Array(input.utf8)), as: UTF8.self)
         let t = "token=a%20b%26c%2F%C3%A9"
         XCTAssertEqual(out, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4?\(t)\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"key?x=1&\(t)\",IV=0x1\n#EXTINF:1.0,\nseg0.m4s?\(t)\n\n#EXTINF:1.0,\r\nseg1.m4s?\(t)\r\nseg2.ts?\(t)#frag\n")
-        XCTAssertEqual(Gateway.playlist([], addingToken: "x"), [])
-        XCTAssertEqual(String(decoding: Gateway.playlist(Array("a.ts".utf8), addingToken: "x"), as: UTF8.self), "a.ts?token=x")
+        XCTAssertEqual(PlaylistToken.adding("x", to: []), [])
+        XCTAssertEqual(String(decoding: PlaylistToken.adding("x", to: Array("a.ts".utf8)), as: UTF8.self), "a.ts?token=x")
+    }
+}
+
+final class RouterUnitTests: XCTestCase {
+    func testPathPatterns() {
+        let p = PathPattern("/api/v1/streams/{name}/{action}")
+        XCTAssertEqual(p.match(["api", "v1", "streams", "cam", "start"]), ["cam", "start"])
+        XCTAssertEqual(p.match(["api", "v1", "streams", "", "start"]), ["", "start"], "an empty segment is still a segment")
+        XCTAssertNil(p.match(["api", "v1", "streams", "cam"]))
+        XCTAssertNil(p.match(["api", "v1", "streams", "cam", "start", "x"]))
+        XCTAssertNil(p.match(["api", "v2", "streams", "cam", "start"]))
+        XCTAssertEqual(PathPattern("/").match([]), [])
+        XCTAssertNil(PathPattern("/").match([""]))
+        XCTAssertNil(PathPattern("/healthz").match(["healthz", ""]), "/healthz/ is not /healthz")
+        let rest = PathPattern("/hls/**")
+        for ok in [["hls"], ["hls", "a"], ["hls", "a", "b", "c"]] { XCTAssertEqual(rest.match(ok), [], "\(ok)") }
+        XCTAssertNil(rest.match([]))
+        XCTAssertNil(rest.match(["api"]))
+        XCTAssertEqual(PathPattern("/**").match(["x", "y"]), [])
+    }
+
+    func testGroupsClaimAndRoutesAnswerInTableOrder() {
+        let routes = [
+            Route("/api/v1/streams", [.GET, .HEAD]) { _ in },
+            Route("/api/v1/streams/{name}", [.POST], label: "named") { _ in },
+        ]
+        let group = RouteGroup(claims: ["/api/**"], label: "/api", access: .credentials, errors: .json, routes: routes)
+        XCTAssertTrue(group.claims(["api", "nothing", "here"]))
+        XCTAssertFalse(group.claims(["hls", "a", "b"]))
+        XCTAssertEqual(group.route(for: ["api", "v1", "streams"])?.0.label, "/api/v1/streams")
+        XCTAssertEqual(group.route(for: ["api", "v1", "streams", "cam"])?.0.label, "named")
+        XCTAssertEqual(group.route(for: ["api", "v1", "streams", "cam"])?.1, ["cam"])
+        XCTAssertNil(group.route(for: ["api", "v1"]))
+        XCTAssertEqual(routes.map(\.allow), ["GET, HEAD", "POST"])
+        XCTAssertEqual(Route("/hls/{stream}/{file}", [.GET, .HEAD, .OPTIONS]) { _ in }.allow, "GET, HEAD, OPTIONS")
+    }
+}
+
+final class HTTPFailureUnitTests: XCTestCase {
+    /// The engine's words → status, error code, message, Retry-After: the one mapping.
+    func testHTTPFailureOfEveryUnavailability() {
+        func row(_ why: Unavailability) -> String {
+            let f = HTTPFailure(why)
+            return "\(f.status) \(f.code) \(f.message) \(f.retryAfterSec.map(String.init) ?? "-")"
+        }
+        XCTAssertEqual(row(.refused(.shuttingDown)), "503 shutting_down gateway is shutting down 5")
+        XCTAssertEqual(row(.refused(SpawnRefusal(reason: .maxStreams, detail: "max_streams 2 reached", retryAfterSec: 10))),
+                       "503 max_streams max_streams 2 reached 10")
+        XCTAssertEqual(row(.refused(SpawnRefusal(reason: .memory, detail: "memory guard: …", retryAfterSec: 10))),
+                       "503 memory_guard memory guard: … 10")
+        XCTAssertEqual(row(.failed(detail: "crashed: exit 1")), "503 stream_failed crashed: exit 1 -")
+        XCTAssertEqual(row(.timedOut(detail: "no playlist within 20 s")), "504 start_timeout no playlist within 20 s -")
+        XCTAssertEqual(row(.stopped), "503 stopped stream stopped by operator -")
+        XCTAssertEqual(row(.startFailed(reason: .crashed, detail: "crashed: exit 1", retryInSec: 3)), "502 crashed crashed: exit 1 3")
+        XCTAssertEqual(row(.startFailed(reason: .spawnFailed, detail: "x", retryInSec: nil)), "502 spawn_failed x -")
+        XCTAssertEqual(row(.backoff(detail: "crashed", retryInSec: 30)), "503 backoff crashed; next try in 30 s 30")
+        XCTAssertEqual(row(.notStarted), "503 unavailable stream could not be started 5")
+        XCTAssertEqual(row(.removed), "404 unknown_stream stream removed from the configuration -")
+        XCTAssertEqual(HTTPFailure(.stopped).headers.count, 0)
+        XCTAssertEqual(HTTPFailure(.notStarted).headers.first?.1, "5")
     }
 }
