@@ -179,32 +179,20 @@ enum YAMLTree {
         case YAML_SEQUENCE_NODE:
             var items: [YNode] = []
             let seq = node.pointee.data.sequence.items
-            if let start = seq.start, let top = seq.top {
-                let count = top - start
-                var i = 0
-                while i < count {
-                    let index = start[i]
-                    if let child = yaml_document_get_node(document, index) {
-                        items.append(try convert(document, child, depth: depth + 1, budget: &budget))
-                    }
-                    i += 1
+            try eachItem(seq.start, seq.top) { index in
+                if let child = yaml_document_get_node(document, index) {
+                    items.append(try convert(document, child, depth: depth + 1, budget: &budget))
                 }
             }
             return YNode(value: .sequence(items), mark: at)
         case YAML_MAPPING_NODE:
             var pairs: [(key: YNode, value: YNode)] = []
             let map = node.pointee.data.mapping.pairs
-            if let start = map.start, let top = map.top {
-                let count = top - start
-                var i = 0
-                while i < count {
-                    let pair = start[i]
-                    if let k = yaml_document_get_node(document, pair.key), let v = yaml_document_get_node(document, pair.value) {
-                        let key = try convert(document, k, depth: depth + 1, budget: &budget)
-                        let value = try convert(document, v, depth: depth + 1, budget: &budget)
-                        pairs.append((key: key, value: value))
-                    }
-                    i += 1
+            try eachItem(map.start, map.top) { pair in
+                if let k = yaml_document_get_node(document, pair.key), let v = yaml_document_get_node(document, pair.value) {
+                    let key = try convert(document, k, depth: depth + 1, budget: &budget)
+                    let value = try convert(document, v, depth: depth + 1, budget: &budget)
+                    pairs.append((key: key, value: value))
                 }
             }
             return YNode(value: .mapping(pairs), mark: at)
@@ -212,4 +200,11 @@ enum YAMLTree {
             return YNode(value: .scalar("", plain: true), mark: at)
         }
     }
+}
+
+/// Visits the items of a libyaml stack, `start ..< top` (both nil when empty).
+private func eachItem<T>(_ start: UnsafeMutablePointer<T>?, _ top: UnsafeMutablePointer<T>?,
+                         _ body: (T) throws -> Void) rethrows {
+    guard let start, let top else { return }
+    for i in 0..<(top - start) { try body(start[i]) }
 }
