@@ -14,10 +14,10 @@ public enum Playlist {
         return count
     }
 
-    /// Reads a playlist from the RAM disk (a small tmpfs file) and counts its segments.
-    public static func segmentCount(atPath path: String) -> Int {
-        guard let text = Files.readString(path, limit: 256 * 1024) else { return 0 }
-        return segmentCount(text)
+    /// Reads a playlist from the RAM disk (a small tmpfs file), at most its first
+    /// 256 KiB: enough to see it change and count segments, whatever hls_list_size says.
+    public static func read(atPath path: String) -> String? {
+        Files.readString(path, limit: 256 * 1024)
     }
 
     /// Lines of the playlist, split on LF or CR bytes, empty ones dropped.

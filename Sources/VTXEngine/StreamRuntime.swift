@@ -280,7 +280,7 @@ public final class StreamRuntime {
     func directoryChanged(_ file: String?) {
         guard let file, file == config.playlistName else { return }
         let now = MonotonicClock.nowMs()
-        guard let text = Files.readString(playlistPath, limit: 256 * 1024) else { return }
+        guard let text = Playlist.read(atPath: playlistPath) else { return }
         let segments = Playlist.segmentCount(text)
         guard segments > 0 else { return }
         if now - lastSampleMs > 5_000, let pid { sampleMemory(pid: pid) }

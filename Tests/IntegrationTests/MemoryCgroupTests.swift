@@ -126,17 +126,7 @@ final class MemoryCgroupTests: XCTestCase {
             S.config(port: port, root: root, server: ["ffmpeg_binary: \"/usr/bin/ffmpeg\"", "min_available_mb: 4"],
                      streams: Self.streams(names, cam.url))
         }, cgroup: cg.path)
-        var statuses: [String: Int] = [:]
-        let lock = NSLock(), group = DispatchGroup()
-        for n in names {
-            group.enter()
-            Thread.detachNewThread {
-                let r = g.curl("/hls/\(n)/index.m3u8", timeout: 25)
-                lock.lock(); statuses[n] = r.status; lock.unlock()
-                group.leave()
-            }
-        }
-        group.wait()
+        let statuses = g.getAtOnce(names.map { "/hls/\($0)/index.m3u8" })
         Thread.sleep(forTimeInterval: 5)
         let report = "statuses \(statuses.sorted { $0.key < $1.key }); OOM kills \(cg.oomKills); failcnt \(cg.failcnt); peak \(cg.peakKB) kB"
         S.measure("32 MB cgroup, Debian's FFmpeg, 3 cold requests at once: " + report)

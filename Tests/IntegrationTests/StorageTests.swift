@@ -98,19 +98,8 @@ final class FirstStartsTests: XCTestCase {
         let g = try GatewayProcess(name: "first-starts") { port, root in
             S.config(port: port, root: root, streams: ["a", "b", "c"].map { Synthetic.stream($0, idle: 60) })
         }
-        var statuses: [String: Int] = [:]
-        let lock = NSLock()
-        let group = DispatchGroup()
-        for name in ["a", "b", "c"] {
-            group.enter()
-            Thread.detachNewThread {
-                let r = g.curl("/hls/\(name)/index.m3u8", timeout: 25)
-                lock.lock(); statuses[name] = r.status; lock.unlock()
-                group.leave()
-            }
-        }
-        group.wait()
-        XCTAssertEqual(statuses, ["a": 200, "b": 200, "c": 200], g.log)
+        let statuses = g.getAtOnce(["a", "b", "c"].map { "/hls/\($0)/index.m3u8" })
+        XCTAssertEqual(statuses, ["/hls/a/index.m3u8": 200, "/hls/b/index.m3u8": 200, "/hls/c/index.m3u8": 200], g.log)
         let waits = g.log.components(separatedBy: "start waits: the first start of this FFmpeg is being measured").count - 1
         XCTAssertEqual(waits, 2, "two of the three waited for the first measurement\n" + g.log)
         XCTAssertEqual(g.ffmpegPIDs.count, 3)

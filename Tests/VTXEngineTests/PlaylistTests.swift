@@ -63,11 +63,11 @@ final class PlaylistTests: XCTestCase {
         let path = NSTemporaryDirectory() + "vtx-playlist-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).m3u8"
         defer { unlink(path) }
         try PlaylistTests.live.write(toFile: path, atomically: true, encoding: .utf8)
-        XCTAssertEqual(Playlist.segmentCount(atPath: path), 3)
+        XCTAssertEqual(Playlist.read(atPath: path).map { Playlist.segmentCount($0) }, 3)
     }
 
     func testMissingFileHasNoSegments() {
-        XCTAssertEqual(Playlist.segmentCount(atPath: "/nonexistent/vtx/index.m3u8"), 0)
+        XCTAssertNil(Playlist.read(atPath: "/nonexistent/vtx/index.m3u8"))
     }
 
     func testHugePlaylistStillCountsSegments() throws {
@@ -79,6 +79,6 @@ final class PlaylistTests: XCTestCase {
         let path = NSTemporaryDirectory() + "vtx-playlist-big-\(getpid()).m3u8"
         defer { unlink(path) }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        XCTAssertGreaterThan(Playlist.segmentCount(atPath: path), 1_000)
+        XCTAssertGreaterThan(Playlist.segmentCount(Playlist.read(atPath: path) ?? ""), 1_000)
     }
 }

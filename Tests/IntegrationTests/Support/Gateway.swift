@@ -54,6 +54,23 @@ final class GatewayProcess {
     /// FFmpeg processes of this gateway (their argv contains our hls_root).
     var ffmpegPIDs: [Int32] { Harness.pids(matching: hlsRoot + "/").filter { $0 != pid } }
 
+    /// GETs every path at once, one thread each (cold requests arriving together):
+    /// path → status.
+    func getAtOnce(_ paths: [String], timeout: TimeInterval = 25) -> [String: Int] {
+        var statuses: [String: Int] = [:]
+        let lock = NSLock(), group = DispatchGroup()
+        for path in paths {
+            group.enter()
+            Thread.detachNewThread {
+                let status = self.curl(path, timeout: timeout).status
+                lock.lock(); statuses[path] = status; lock.unlock()
+                group.leave()
+            }
+        }
+        group.wait()
+        return statuses
+    }
+
     func curl(_ path: String, method: String = "GET", headers: [String: String] = [:], body: String? = nil, timeout: TimeInterval = 30) -> CurlResponse {
         Harness.curl(url(path), method: method, headers: headers, body: body, timeout: timeout)
     }
