@@ -14,6 +14,9 @@ public final class StreamRuntime {
     var watch: FSWatch?
     var timer: LoopTimer?
     public private(set) var stderr = StderrRing()
+    /// The last stderr line of the attempt before this one, for a start timeout that
+    /// falls before the current attempt has said anything.
+    var previousAttemptsLastLine: String?
 
     struct Waiter {
         var deadline: Int64
@@ -143,6 +146,7 @@ public final class StreamRuntime {
                 Log.warn(subject, "FFmpeg pid \(pid) ignored SIGTERM for \(config.killTimeout) s: SIGKILL")
                 signal(pid, SIGKILL)
             case .ready:
+                previousAttemptsLastLine = nil
                 let path = playlistPath
                 answerWaiters(.ready(path: path))
             case .abortWaiters(let reason):
@@ -164,7 +168,9 @@ public final class StreamRuntime {
         let why: Unavailability
         switch reason {
         case .startTimeout?:
-            let last = stderr.lastLine.map { ": " + engine.mask($0) } ?? ""
+            // FFmpeg's last word: this attempt's, or (when the deadline falls just after a
+            // retry's spawn, before it printed anything) the failed attempt's before it.
+            let last = (stderr.lastLine ?? previousAttemptsLastLine).map { ": " + engine.mask($0) } ?? ""
             why = .timedOut(detail: "no playlist within \(config.startTimeout) s" + last)
         case .stoppedByOperator?:
             why = .stopped
@@ -220,6 +226,7 @@ public final class StreamRuntime {
         if rc != 0 {
             return machine.spawnFailed(message: "cannot create \(directory): \(errnoDescription(rc))", now: now)
         }
+        previousAttemptsLastLine = stderr.lastLine ?? previousAttemptsLastLine
         stderr.reset()
         let chosen = output.spawning(explicit: config.outputArgsGiven)
         let argv = config.ffmpegArguments(binary: engine.config.server.ffmpegBinary, outputDir: directory, output: chosen)
