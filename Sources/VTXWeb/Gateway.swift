@@ -61,11 +61,9 @@ public final class Gateway {
         // On the loop's first turn every startup path (config, boot, the loop's own
         // setup) has run: its code pages can go back to the kernel then, so only
         // what serving touches faults back in.
-        startupRelease = LoopTimer(loop) { [unowned self] in
-            StartupMemory.releaseStartupCode()
-            self.startupRelease?.close()
-            self.startupRelease = nil
-        }
+        // The one-shot timer is left stopped, not closed, until shutdown: closing it
+        // here would run the close path's code just after its pages went back.
+        startupRelease = LoopTimer(loop) { StartupMemory.releaseStartupCode() }
         startupRelease?.start(afterMs: 0)
         loop.run()
         return exitCode
