@@ -60,11 +60,12 @@ public enum SnapshotPlan {
 
     /// One keyframe decoded (`-skip_frame nokey`: a segment starts with one, the
     /// decoder skips the rest), single-threaded (each decoder thread would hold frames
-    /// of its own: memory), scaled to `width` (height even, aspect kept), one JPEG.
+    /// of its own: memory), scaled to `width` but never up (height even, aspect
+    /// kept; the quotes keep the comma from splitting the filtergraph), one JPEG.
     public static func arguments(binary: String, input: String, width: Int, output: String) -> [String] {
         [binary, "-hide_banner", "-nostdin", "-loglevel", "error",
          "-threads", "1", "-skip_frame", "nokey", "-i", input,
-         "-map", "0:v:0", "-an", "-frames:v", "1", "-vf", "scale=\(width):-2", "-q:v", "5",
+         "-map", "0:v:0", "-an", "-frames:v", "1", "-vf", "scale='min(\(width),iw)':-2", "-q:v", "5",
          "-f", "mjpeg", "-y", output]
     }
 }
