@@ -133,6 +133,10 @@ public final class SnapshotMaker {
         if status == 0, sig == 0, stat(r.partPath, &st) == 0, st.st_size > 0, rename(r.partPath, path) == 0 {
             remember(Entry(key: r.job.key, path: path), of: r.job.stream.name)
             finish(r.job, .ready(path: path), "made")
+        } else if r.job.stream.pid != r.job.key.pid {
+            // The stream stopped (its directory went) while the picture was being made.
+            unlink(r.partPath)
+            finish(r.job, .unavailable(.notRunning(r.job.stream.phase)), "failed")
         } else {
             unlink(r.partPath)
             let why = timedOut ? "no picture within \(SnapshotMaker.timeoutMs / 1000) s (killed)"

@@ -106,7 +106,7 @@ struct MetricsEndpoint {
         for s in engine.streams { p.sample("vtx_stream_input_fps", [("stream", s.name)], s.input.fps ?? 0) }
         p.family("vtx_stream_segment_bytes_total", "counter", "Bytes of the complete segments FFmpeg wrote (with -c copy: the source's copied streams plus container overhead), all runs.")
         for s in engine.streams { p.sample("vtx_stream_segment_bytes_total", [("stream", s.name)], s.storage.segmentBytes) }
-        p.family("vtx_stream_bitrate_bits_per_second", "gauge", "Bits per second of the segments the playlist lists (0 when not running).")
-        for s in engine.streams { p.sample("vtx_stream_bitrate_bits_per_second", [("stream", s.name)], s.pid == nil ? 0 : s.storage.listedBitrate) }
+        p.family("vtx_stream_segment_bytes_per_second", "gauge", "Bitrate of the segments the playlist lists, in bytes per second (0 when not running).")
+        for s in engine.streams { p.sample("vtx_stream_segment_bytes_per_second", [("stream", s.name)], s.pid == nil ? 0 : s.storage.listedBitrate / 8) }
     }
 }

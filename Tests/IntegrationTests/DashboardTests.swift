@@ -50,7 +50,7 @@ final class DashboardTests: XCTestCase {
             XCTAssertFalse(js.contains(sink), "app.js uses \(sink)")
         }
         XCTAssertEqual(js.components(separatedBy: "new EventSource(").count - 1, 1, "one EventSource")
-        XCTAssertEqual(js.components(separatedBy: "fetch(").count - 1, 2, "fetches: the system header and the commands only")
+        XCTAssertEqual(js.components(separatedBy: "fetch(").count - 1, 3, "fetches: the system header, the commands and the thumbnails only")
     }
 
     func testServesAssetsWithCSPGzipAndETag() throws {
@@ -121,7 +121,10 @@ final class DashboardTests: XCTestCase {
         Thread.sleep(forTimeInterval: 3)
         XCTAssertEqual(try browser.eval(apiRequests) as? [String] ?? [], before, "the page polls")
         XCTAssertEqual(browser.dialogs, [], "a dialog opened (script ran?)")
-        XCTAssertEqual(browser.problems, [], "console errors / CSP violations")
+        // The stop may land while the card's first thumbnail is being made: that one
+        // request is a 503 (not running), which Chromium logs; nothing else may be.
+        let problems = browser.problems.filter { !($0.contains("status of 503") && $0.contains("/snapshot.jpg")) }
+        XCTAssertEqual(problems, [], "console errors / CSP violations")
     }
 
     /// A running stream's card shows its snapshot within 15 s, a refresh ~10 s later

@@ -98,7 +98,7 @@ final class MetricsTests: XCTestCase {
             "process_open_fds": "gauge", "process_start_time_seconds": "gauge",
             "vtx_stream_frames_total": "counter", "vtx_stream_dropped_frames_total": "counter",
             "vtx_stream_input_fps": "gauge", "vtx_stream_segment_bytes_total": "counter",
-            "vtx_stream_bitrate_bits_per_second": "gauge", "vtx_snapshots_total": "counter",
+            "vtx_stream_segment_bytes_per_second": "gauge", "vtx_snapshots_total": "counter",
         ]
         for (name, type) in expectedTypes {
             XCTAssertEqual(types[name], type, "# TYPE \(name)")
@@ -134,8 +134,8 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(one("vtx_stream_input_fps", ["stream": "other"]), 0)
         XCTAssertEqual(one("vtx_stream_dropped_frames_total", ["stream": "cam"]), 0)
         XCTAssertGreaterThanOrEqual(one("vtx_stream_segment_bytes_total", ["stream": "cam"]), Double(seg.bytes.count))
-        XCTAssertGreaterThan(one("vtx_stream_bitrate_bits_per_second", ["stream": "cam"]), 10_000)
-        XCTAssertEqual(one("vtx_stream_bitrate_bits_per_second", ["stream": "other"]), 0)
+        XCTAssertGreaterThan(one("vtx_stream_segment_bytes_per_second", ["stream": "cam"]), 1_000)
+        XCTAssertEqual(one("vtx_stream_segment_bytes_per_second", ["stream": "other"]), 0)
 
         // Route labels are patterns from a small fixed set.
         let routes = Set(samples.filter { $0.name == "vtx_http_requests_total" }.compactMap { $0.labels["route"] })
