@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 // carry (fetch refuses URLs with credentials; the browser still sends the Basic auth).
 const BASE = location.origin + location.pathname.replace(/[^/]*$/, '');
 const WINDOW_SEC = 300;            // sparkline span: 5 minutes
+const THUMB_MS = 10000;            // snapshot refresh of running streams, while the page is visible
 const STATES = ['idle', 'starting', 'running', 'backoff', 'stopping', 'failed'];
 const FAILURES = ['crashed', 'stalled', 'start_timeout', 'spawn_failed', 'rejected_memory', 'rejected_max_streams'];
 const SIGNALS = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
@@ -190,10 +191,12 @@ function onStats(st) {
     seen.add(x.name);
     const e = streams.get(x.name);
     if (!e) continue;
-    for (const k of ['ffmpeg_rss_kb', 'viewers', 'since_last_request_sec', 'next_retry_in_sec', 'uptime_sec']) e.s[k] = x[k];
+    for (const k of ['ffmpeg_rss_kb', 'viewers', 'since_last_request_sec', 'next_retry_in_sec', 'uptime_sec', 'input']) e.s[k] = x[k];
     e.at = now();
     push(e.ring, x.ffmpeg_rss_kb == null ? 0 : x.ffmpeg_rss_kb);
     draw(e.spark, e.ring, kb, 'FFmpeg RSS', e.cap);
+    push(e.fpsRing, x.input && num(x.input.fps) ? x.input.fps : 0);
+    draw(e.fpsSpark, e.fpsRing, fps, 'Input fps', e.fpsCap);
     renderLive(e);
   }
   // Streams gone from the config (reload) or from a restarted gateway.
@@ -209,7 +212,9 @@ function createCard(name) {
   const e = {
     card, s: { name }, at: now(), ring: ring(), open: new Set(), wasFailed: false,
     state: q('.state'), err: q('.error'), spark: q('.spark'), cap: q('.sparkbox .cap'), preview: q('.preview'), play: q('.play'),
+    fpsRing: ring(), fpsSpark: q('.spark.fps'), fpsCap: q('.fpscap'), thumb: q('.thumb'), thumbURL: '', thumbBusy: false,
   };
+  e.thumb.alt = 'Latest picture of ' + name;
   text(q('.name'), name);
   for (const b of card.querySelectorAll('[data-action]')) {
     b.setAttribute('aria-label', b.textContent + ' stream ' + name);
@@ -227,6 +232,7 @@ function createCard(name) {
 
 function removeCard(name, e) {
   closePreview(e);
+  dropThumb(e);
   e.card.remove();
   streams.delete(name);
 }
@@ -234,8 +240,11 @@ function removeCard(name, e) {
 function onStream(s) {
   const e = streams.get(s.name) || createCard(s.name);
   if (e.s.state && e.s.state !== s.state) show(e.err, false);  // a command's error is stale now
+  const wasRunning = e.s.state === 'running';
   e.s = s; e.at = now();
   renderCard(e);
+  if (s.state === 'running' && !wasRunning) refreshThumb(e);
+  if (s.state !== 'running') dropThumb(e);
 }
 
 function renderCard(e) {
@@ -272,6 +281,9 @@ function renderLive(e) {
   const peak = num(s.ffmpeg_peak_rss_kb) && s.ffmpeg_peak_rss_kb > 0 ? 'peak ' + kb(s.ffmpeg_peak_rss_kb) : '';
   text(card.querySelector('.rss'), num(s.ffmpeg_rss_kb) ? kb(s.ffmpeg_rss_kb) : peak ? '– (' + peak + ')' : '–');
   card.querySelector('.rss').title = peak;
+  const inp = s.input || {};
+  text(card.querySelector('.input'), s.state === 'running' && num(inp.fps)
+    ? fps(inp.fps) + (num(inp.bitrate_kbps) ? ' · ' + Math.round(inp.bitrate_kbps) + ' kbit/s' : '') : '–');
   const retry = card.querySelector('.retry');
   const inBackoff = s.state === 'backoff' && num(s.next_retry_in_sec);
   show(retry, inBackoff);
@@ -342,6 +354,35 @@ function renderHistory(e, hist) {
     list.appendChild(li);
   });
 }
+
+// ---------- snapshots ----------
+function fps(v) { return num(v) ? v.toFixed(1) + ' fps' : '–'; }
+
+/// The newest picture of a running stream (GET …/snapshot.jpg, which never starts
+/// one), shown through a blob URL so Bearer tokens work too; one request per card
+/// at a time.
+async function refreshThumb(e) {
+  if (e.thumbBusy || e.s.state !== 'running' || document.visibilityState !== 'visible') return;
+  e.thumbBusy = true;
+  try {
+    const res = await fetch(BASE + 'api/v1/streams/' + encodeURIComponent(e.s.name) + '/snapshot.jpg?width=320',
+      { headers: headers({ Accept: 'image/jpeg' }), cache: 'no-store' });
+    if (!res.ok || e.s.state !== 'running') return;
+    const url = URL.createObjectURL(await res.blob());
+    if (e.thumbURL) URL.revokeObjectURL(e.thumbURL);
+    e.thumbURL = url;
+    e.thumb.src = url;
+    e.thumb.dataset.refreshes = String(Number(e.thumb.dataset.refreshes || 0) + 1);
+    show(e.thumb, true);
+  } catch (err) { /* the next refresh tries again */ } finally { e.thumbBusy = false; }
+}
+function dropThumb(e) {
+  if (e.thumbURL) URL.revokeObjectURL(e.thumbURL);
+  e.thumbURL = '';
+  e.thumb.removeAttribute('src');
+  show(e.thumb, false);
+}
+function refreshThumbs() { for (const e of streams.values()) refreshThumb(e); }
 
 // ---------- preview ----------
 function playlistURL(e) {
@@ -495,3 +536,5 @@ initToken();
 setConn('connecting', 'connecting…');
 connect();
 setInterval(tick, 1000);
+setInterval(refreshThumbs, THUMB_MS);
+document.addEventListener('visibilitychange', refreshThumbs);

@@ -263,12 +263,19 @@ public struct StreamConfig: Equatable {
         return "index.m3u8"
     }
 
-    /// The full FFmpeg argv: `[binary, "-hide_banner", "-nostdin"] + input_args +
-    /// ["-i", source] + output_args`, with every "{output_dir}" replaced by `outputDir`.
+    /// The full FFmpeg argv: `[binary, "-hide_banner", "-nostdin"] + progressArgs
+    /// (unless the config has a `-progress`) + input_args + ["-i", source] + output_args`, with every "{output_dir}" replaced by `outputDir`.
+    public static let progressArgs = ["-progress", "pipe:1", "-stats_period", "1"]
+
     public func ffmpegArguments(binary: String, outputDir: String, output: [String]? = nil) -> [String] {
         let outputArgs = output ?? self.outputArgs
         var argv: [String] = [binary, "-hide_banner", "-nostdin"]
-        argv.reserveCapacity(5 + inputArgs.count + outputArgs.count)
+        argv.reserveCapacity(9 + inputArgs.count + outputArgs.count)
+        // Progress blocks on stdout once a second (the gateway's frame counters and
+        // rate, `InputStats`), unless the config already sends them somewhere.
+        if !inputArgs.contains("-progress") && !outputArgs.contains("-progress") {
+            argv += StreamConfig.progressArgs
+        }
         argv.append(contentsOf: inputArgs)
         argv.append("-i")
         argv.append(source)

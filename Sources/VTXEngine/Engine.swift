@@ -23,6 +23,8 @@ public final class Engine {
     /// What `shutdown` calls once no child is left.
     var shutdownDone: (() -> Void)?
     var shutdownTimer: LoopTimer?
+    /// Snapshots of running streams (`SnapshotMaker`).
+    public private(set) lazy var snapshots = SnapshotMaker(engine: self)
 
     public init(loop: EventLoop, config: GatewayConfig) {
         self.loop = loop
@@ -124,6 +126,7 @@ public final class Engine {
         guard !isShuttingDown else { return }
         isShuttingDown = true
         shutdownDone = done
+        snapshots.shutdown()
         for s in streams where s.process != nil || s.phase == .backoff { _ = s.stop() }
         if allProcessesGone { finishShutdown(); return }
         let grace = Int64(streams.map(\.config.killTimeout).max() ?? 3) * 1000 + 500

@@ -47,6 +47,13 @@ public struct StorageMeter {
     public private(set) var projectedKB = 0
     /// Files removed because the playlist no longer listed them.
     public private(set) var removed = 0
+    /// Bytes of the files each playlist listed for the first time (complete segments
+    /// and init segments), all runs: what FFmpeg wrote, which with `-c copy` is the
+    /// source's copied streams plus the container's overhead (MPEG-TS: ~2–10 %).
+    public private(set) var segmentBytes = 0
+    /// Bits per second of the segments the last playlist listed (bytes over their
+    /// `#EXTINF` durations); 0 before the first.
+    public private(set) var listedBitrate = 0
     /// What the last playlist listed, and when each file it dropped since was dropped.
     /// Only files a playlist once listed are ever removed: nothing else in the
     /// directory (a segment being written, a file put there on purpose) is touched.
@@ -64,6 +71,8 @@ public struct StorageMeter {
         let window = Playlist.durations(text)
         for name in listedBefore.subtracting(listed) where droppedAtMs[name] == nil { droppedAtMs[name] = nowMs }
         for name in listed { droppedAtMs[name] = nil }   // listed again (a playlist rewound)
+        let new = listed.subtracting(listedBefore)
+        segmentBytes += files.reduce(0) { $0 + (new.contains($1.name) ? $1.bytes : 0) }
         listedBefore = listed
         let grace = SegmentStore.graceMs(targetDurationSec: window.target)
         let gone = files.filter { f in droppedAtMs[f.name].map { nowMs - $0 >= grace } ?? false }
@@ -73,6 +82,7 @@ public struct StorageMeter {
         bytes = files.reduce(0) { $0 + $1.bytes } - gone.reduce(0) { $0 + $1.bytes }
         peakKB = max(peakKB, (bytes + 1023) / 1024)
         let listedBytes = files.reduce(0) { $0 + (listed.contains($1.name) ? $1.bytes : 0) }
+        listedBitrate = window.total > 0 ? Int(Double(listedBytes) * 8 / window.total) : 0
         capBytes = maxStorageMB.map { $0 << 20 }
             ?? SegmentStore.automaticCapBytes(listedBytes: listedBytes, listedSeconds: window.total)
         projectedKB = min(capBytes, SegmentStore.steadyBytes(listedBytes: listedBytes, listedSeconds: window.total,
@@ -86,6 +96,7 @@ public struct StorageMeter {
     /// The directory was removed (the process ended).
     public mutating func cleared() {
         bytes = 0
+        listedBitrate = 0
         listedBefore = []
         droppedAtMs = [:]
     }

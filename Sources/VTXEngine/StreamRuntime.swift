@@ -14,6 +14,8 @@ public final class StreamRuntime {
     var watch: FSWatch?
     var timer: LoopTimer?
     public private(set) var stderr = StderrRing()
+    /// Frames and rate from FFmpeg's `-progress` blocks on its stdout.
+    public private(set) var input = InputStats()
     /// The last stderr line of the attempt before this one, for a start timeout that
     /// falls before the current attempt has said anything.
     var previousAttemptsLastLine: String?
@@ -242,6 +244,8 @@ public final class StreamRuntime {
             guard let self else { return }
             self.stderr.append(chunk)
             if self.output.isReading { self.readInputReport() }
+        }, onStdout: { [weak self] chunk in
+            self?.input.feed(chunk, nowMs: MonotonicClock.nowMs())
         }, onExit: { [weak self] status, sig in
             self?.exited(status: status, signal: sig)
         })
@@ -271,6 +275,7 @@ public final class StreamRuntime {
     func exited(status: Int64, signal sig: Int32) {
         guard let child = process else { return }
         process = nil
+        input.runEnded()
         if let plan = output.exited(tail: stderr.tail(8)) {
             for note in plan.notes { Log.warn(subject, note) }
         }

@@ -1,41 +1,42 @@
 import CUV
 
-/// A child process started with `uv_spawn`: stdin and stdout on /dev/null, stderr piped
-/// to us and drained continuously, in a session (and process group) of its own so a
-/// signal to the group reaches anything it forked.
+/// A child process started with `uv_spawn`: stdin on /dev/null; stderr and stdout each
+/// piped to us (their own pipe and callback) when a callback is given, else on
+/// /dev/null; in a session (and process group) of its own so a signal to the group
+/// reaches anything it forked.
 ///
-/// Two handles, one owner: the process handle is closed in its exit callback, the
-/// stderr pipe at EOF (or at exit, after a last drain). The owner stays alive until both
+/// Up to three handles, one owner: the process handle is closed in its exit callback,
+/// each pipe at EOF (or at exit, after a last drain). The owner stays alive until all
 /// close callbacks have run.
 public final class ChildProcess {
     public let pid: Int32
     let process: ProcessHandle
-    let stderrPipe: PipeReader
+    let stderrPipe: PipeReader?
+    let stdoutPipe: PipeReader?
 
-    /// `onStderr` gets chunks of stderr (or of stdout with `capture: .stdout`) (valid during the call only); `onExit` gets
-    /// the exit status and the terminating signal (0 if none), once.
-    public enum Captured { case stderr, stdout }
-
+    /// `onStderr` and `onStdout` get chunks of their stream (valid during the call
+    /// only); `onExit` gets the exit status and the terminating signal (0 if none),
+    /// once, after the last chunk of both.
     public static func spawn(
         _ loop: EventLoop,
         arguments: [String],
-        capture: Captured = .stderr,
-        onStderr: @escaping (UnsafeRawBufferPointer) -> Void,
+        onStderr: ((UnsafeRawBufferPointer) -> Void)? = nil,
+        onStdout: ((UnsafeRawBufferPointer) -> Void)? = nil,
         onExit: @escaping (_ status: Int64, _ signal: Int32) -> Void
     ) -> Result<ChildProcess, LoopError> {
         precondition(!arguments.isEmpty)
-        let pipe = PipeReader(loop, onData: onStderr)
+        let errPipe = onStderr.map { PipeReader(loop, onData: $0) }
+        let outPipe = onStdout.map { PipeReader(loop, onData: $0) }
         let process = ProcessHandle()
         let cArgs: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
 
         var stdio = [uv_stdio_container_t](repeating: uv_stdio_container_t(), count: 3)
-        stdio[0].flags = UV_IGNORE   // /dev/null
-        stdio[1].flags = UV_IGNORE
-        stdio[2].flags = UV_IGNORE
-        let piped = capture == .stderr ? 2 : 1
-        stdio[piped].flags = uv_stdio_flags(rawValue: UV_CREATE_PIPE.rawValue | UV_WRITABLE_PIPE.rawValue)
-        stdio[piped].data.stream = asStream(pipe.handle)
+        for (fd, pipe) in [(0, nil), (1, outPipe), (2, errPipe)] {
+            guard let pipe else { stdio[fd].flags = UV_IGNORE; continue }   // /dev/null
+            stdio[fd].flags = uv_stdio_flags(rawValue: UV_CREATE_PIPE.rawValue | UV_WRITABLE_PIPE.rawValue)
+            stdio[fd].data.stream = asStream(pipe.handle)
+        }
 
         var options = uv_process_options_t()
         options.exit_cb = { h, status, sig in
@@ -53,22 +54,26 @@ public final class ChildProcess {
         }
         if rc != 0 {
             process.close()
-            pipe.close()
+            errPipe?.close()
+            outPipe?.close()
             return .failure(LoopError(uv: rc))
         }
-        let child = ChildProcess(pid: process.handle.pointee.pid, process: process, pipe: pipe)
-        process.onExit = { [pipe] status, sig in
-            pipe.drainAndClose()
+        let child = ChildProcess(pid: process.handle.pointee.pid, process: process, stderr: errPipe, stdout: outPipe)
+        process.onExit = { [errPipe, outPipe] status, sig in
+            outPipe?.drainAndClose()
+            errPipe?.drainAndClose()
             onExit(status, sig)
         }
-        pipe.startReading()
+        errPipe?.startReading()
+        outPipe?.startReading()
         return .success(child)
     }
 
-    init(pid: Int32, process: ProcessHandle, pipe: PipeReader) {
+    init(pid: Int32, process: ProcessHandle, stderr: PipeReader?, stdout: PipeReader?) {
         self.pid = pid
         self.process = process
-        self.stderrPipe = pipe
+        self.stderrPipe = stderr
+        self.stdoutPipe = stdout
     }
 
     /// Sends `sig` to the child's whole process group.
@@ -104,7 +109,7 @@ final class ProcessHandle: HandleOwner {
     func didClose() {}
 }
 
-/// Owner of a `uv_pipe_t` we only read from (a child's stderr).
+/// Owner of a `uv_pipe_t` we only read from (a child's stderr or stdout).
 final class PipeReader: HandleOwner {
     let handle: UnsafeMutablePointer<uv_pipe_t> = .allocate(capacity: 1)
     var onData: ((UnsafeRawBufferPointer) -> Void)?
@@ -131,7 +136,7 @@ final class PipeReader: HandleOwner {
         })
     }
 
-    /// At exit the child's stderr may still hold bytes; read what is there, then close,
+    /// At exit the child's pipe may still hold bytes; read what is there, then close,
     /// even if a grandchild keeps the write end open.
     func drainAndClose() {
         guard !isClosed else { return }

@@ -79,7 +79,7 @@ struct APIEndpoint {
     func reply(to command: OperatorCommand, _ s: StreamRuntime) -> Response {
         switch s.run(command) {
         case .refused(let refusal):
-            let failure = HTTPFailure(.refused(refusal))
+            let failure = HTTPFailure(Unavailability.refused(refusal))
             return replies.jsonError(failure.status, failure.code, failure.message, headers: failure.headers)
         case .result(.accepted):
             var w = JSONWriter()

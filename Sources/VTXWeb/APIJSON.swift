@@ -57,6 +57,8 @@ struct StreamDocuments {
         for n in s.notes { w.value(n) }
         w.endArray()
         w.field("hls_url", "/hls/\(s.name)/\(s.config.playlistName)")
+        w.field("snapshot_url", "/api/v1/streams/\(s.name)/snapshot.jpg")
+        writeInput(s, into: &w)
         if history {
             w.key("history")
             w.beginArray()
@@ -78,6 +80,22 @@ struct StreamDocuments {
             }
             w.endArray()
         }
+        w.endObject()
+    }
+
+    /// What FFmpeg's `-progress` and the segments tell of the relayed input.
+    func writeInput(_ s: StreamRuntime, into w: inout JSONWriter) {
+        let i = s.input
+        w.key("input")
+        w.beginObject()
+        w.field("fps", i.fps)
+        w.field("frames", i.frames)
+        w.field("dropped_frames", i.droppedFrames)
+        w.field("duplicated_frames", i.duplicatedFrames)
+        w.field("speed", i.speed)
+        w.field("since_last_frame_sec", i.lastFrameAtMs.map { StreamDocuments.seconds(MonotonicClock.nowMs() - $0) })
+        w.field("segment_bytes", s.storage.segmentBytes)
+        w.field("bitrate_kbps", s.pid == nil ? nil : Double(s.storage.listedBitrate) / 1000)
         w.endObject()
     }
 
@@ -109,6 +127,7 @@ struct StreamDocuments {
             w.field("since_last_request_sec", s.machine.lastAccessMs.map { StreamDocuments.seconds(MonotonicClock.nowMs() - $0) })
             w.field("next_retry_in_sec", s.machine.retryAt.map { StreamDocuments.seconds(max(0, $0 - MonotonicClock.nowMs())) })
             w.field("uptime_sec", s.machine.spawnedAtMs.map { StreamDocuments.seconds(MonotonicClock.nowMs() - $0) })
+            writeInput(s, into: &w)
             w.endObject()
         }
         w.endArray()

@@ -40,7 +40,8 @@ public final class Gateway {
                               system: SystemInfo(loop: loop, engine: engine, access: access),
                               reloadConfig: { [unowned self] r in self.serveReload(r) })
         let table = Routes.table(replies: replies, hls: HLSEndpoint(engine: engine, access: access, replies: replies),
-                                 api: api, metrics: MetricsEndpoint(engine: engine, http: metrics))
+                                 api: api, metrics: MetricsEndpoint(engine: engine, http: metrics),
+                                 snapshots: SnapshotEndpoint(engine: engine, replies: replies))
         let router = Router(groups: table, access: access, replies: replies)
         var limits = ServerLimits()
         limits.maxConnections = config.server.maxConnections

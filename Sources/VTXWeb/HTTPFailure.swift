@@ -36,6 +36,27 @@ struct HTTPFailure: Equatable {
         }
     }
 
+    /// A snapshot's: 503 when there is nothing to take one of now (or no memory, or
+    /// this FFmpeg cannot), 502 when its FFmpeg failed.
+    init(_ why: SnapshotUnavailability) {
+        switch why {
+        case .notRunning(let phase):
+            self.init(status: 503, code: "not_running",
+                      message: "stream is \(phase.rawValue): snapshots are taken of running streams only (a playlist request starts it)",
+                      retryAfterSec: nil)
+        case .noSegment:
+            self.init(status: 503, code: "no_segment", message: "no complete segment yet", retryAfterSec: 1)
+        case .unsupported(let detail):
+            self.init(status: 503, code: "snapshot_unsupported", message: detail, retryAfterSec: nil)
+        case .refused(let refusal):
+            self.init(Unavailability.refused(refusal))
+        case .busy:
+            self.init(status: 503, code: "snapshot_busy", message: "too many snapshots waiting", retryAfterSec: 1)
+        case .failed(let detail):
+            self.init(status: 502, code: "snapshot_failed", message: detail, retryAfterSec: nil)
+        }
+    }
+
     init(status: Int, code: String, message: String, retryAfterSec: Int?) {
         self.status = status
         self.code = code

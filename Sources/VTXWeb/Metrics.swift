@@ -63,6 +63,8 @@ struct MetricsEndpoint {
         p.family("vtx_stream_served_bytes_total", "counter", "HLS bytes sent for the stream.")
         for s in engine.streams { p.sample("vtx_stream_served_bytes_total", [("stream", s.name)], s.bytesServed) }
 
+        inputFamilies(&p)
+
         p.family("vtx_http_requests_total", "counter", "HTTP responses by route pattern and status code.")
         for (key, n) in http.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
             p.sample("vtx_http_requests_total", [("route", key.route), ("code", String(key.status))], n)
@@ -76,6 +78,11 @@ struct MetricsEndpoint {
         p.family("vtx_system_memory_available_bytes", "gauge", "Available memory: MemAvailable or the cgroup headroom, whichever is smaller.")
         p.sample("vtx_system_memory_available_bytes", (MemoryGuard.systemAvailableKB() ?? 0) * 1024)
 
+        p.family("vtx_snapshots_total", "counter", "Snapshot requests by result: made (an FFmpeg ran), cached, failed, refused, unsupported, busy.")
+        for result in ["made", "cached", "failed", "refused", "unsupported", "busy"] {
+            p.sample("vtx_snapshots_total", [("result", result)], engine.snapshots.counts[result] ?? 0)
+        }
+
         p.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
         p.sample("process_resident_memory_bytes", (ProcFS.statusKB(pid: 0, field: "VmRSS") ?? 0) * 1024)
         p.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
@@ -85,5 +92,21 @@ struct MetricsEndpoint {
         p.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
         p.sample("process_start_time_seconds", BuildInfo.startedAtWall)
         return p.text
+    }
+
+    /// From FFmpeg's `-progress` (frames) and the segments it wrote (bytes): HLS has no
+    /// output size in `-progress` and FFmpeg reports no input bytes, so bytes are the
+    /// complete segments' — with `-c copy`, the copied streams plus container overhead.
+    func inputFamilies(_ p: inout PrometheusWriter) {
+        p.family("vtx_stream_frames_total", "counter", "Video frames FFmpeg relayed (with -c copy: read from the source), all runs.")
+        for s in engine.streams { p.sample("vtx_stream_frames_total", [("stream", s.name)], s.input.frames) }
+        p.family("vtx_stream_dropped_frames_total", "counter", "Video frames FFmpeg dropped (its drop_frames; 0 for a -c copy relay), all runs.")
+        for s in engine.streams { p.sample("vtx_stream_dropped_frames_total", [("stream", s.name)], s.input.droppedFrames) }
+        p.family("vtx_stream_input_fps", "gauge", "Video frames per second over FFmpeg's last progress period (0 when not running).")
+        for s in engine.streams { p.sample("vtx_stream_input_fps", [("stream", s.name)], s.input.fps ?? 0) }
+        p.family("vtx_stream_segment_bytes_total", "counter", "Bytes of the complete segments FFmpeg wrote (with -c copy: the source's copied streams plus container overhead), all runs.")
+        for s in engine.streams { p.sample("vtx_stream_segment_bytes_total", [("stream", s.name)], s.storage.segmentBytes) }
+        p.family("vtx_stream_segment_bytes_per_second", "gauge", "Bitrate of the segments the playlist lists, in bytes per second (0 when not running).")
+        for s in engine.streams { p.sample("vtx_stream_segment_bytes_per_second", [("stream", s.name)], s.pid == nil ? 0 : s.storage.listedBitrate / 8) }
     }
 }

@@ -1,7 +1,8 @@
 /// Every path the gateway answers, built once at start: who may enter, which methods
 /// each route takes, its metrics label and its handler. `Router.handle` reads it.
 enum Routes {
-    static func table(replies: Replies, hls: HLSEndpoint, api: APIEndpoint, metrics: MetricsEndpoint) -> [RouteGroup] {
+    static func table(replies: Replies, hls: HLSEndpoint, api: APIEndpoint, metrics: MetricsEndpoint,
+                      snapshots: SnapshotEndpoint) -> [RouteGroup] {
         [
             RouteGroup(claims: ["/healthz"], label: "/healthz", access: .open, errors: .text, routes: [
                 Route("/healthz", [.GET, .HEAD]) { $0.responder.send(.text(200, "ok")) },
@@ -17,6 +18,7 @@ enum Routes {
             RouteGroup(claims: ["/api/**"], label: "/api", access: .credentials, errors: .json, routes: [
                 Route("/api/v1/streams", [.GET, .HEAD], api.list),
                 Route("/api/v1/streams/{name}", [.GET, .HEAD], resolve: api.show),
+                Route("/api/v1/streams/{name}/snapshot.jpg", [.GET, .HEAD], resolve: snapshots.resolve),
                 Route("/api/v1/streams/{name}/{action}", [.POST], resolve: api.command),
                 Route("/api/v1/system", [.GET, .HEAD], api.systemInfo),
                 Route("/api/v1/reload", [.POST], api.reload),

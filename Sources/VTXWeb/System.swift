@@ -30,7 +30,7 @@ final class SystemInfo {
             self.versionWaiters = []
             waiters.forEach { $0() }
         }
-        let result = ChildProcess.spawn(loop, arguments: [engine.config.server.ffmpegBinary, "-hide_banner", "-version"], capture: .stdout, onStderr: { chunk in
+        let result = ChildProcess.spawn(loop, arguments: [engine.config.server.ffmpegBinary, "-hide_banner", "-version"], onStdout: { chunk in
             if output.count < 4096 { output.append(contentsOf: chunk) }
         }, onExit: { _, _ in
             let first = String(decoding: output, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "unknown"

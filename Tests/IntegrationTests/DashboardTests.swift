@@ -50,7 +50,7 @@ final class DashboardTests: XCTestCase {
             XCTAssertFalse(js.contains(sink), "app.js uses \(sink)")
         }
         XCTAssertEqual(js.components(separatedBy: "new EventSource(").count - 1, 1, "one EventSource")
-        XCTAssertEqual(js.components(separatedBy: "fetch(").count - 1, 2, "fetches: the system header and the commands only")
+        XCTAssertEqual(js.components(separatedBy: "fetch(").count - 1, 3, "fetches: the system header, the commands and the thumbnails only")
     }
 
     func testServesAssetsWithCSPGzipAndETag() throws {
@@ -95,7 +95,7 @@ final class DashboardTests: XCTestCase {
 
         // Hostile data stays text: no element, no script, no dialog.
         XCTAssertEqual(try browser.eval("document.querySelector('[data-stream=\"evil\"] .source').textContent") as? String, evil)
-        XCTAssertEqual(try browser.eval("document.querySelectorAll('main img').length") as? Int, 0)
+        XCTAssertEqual(try browser.eval("document.querySelectorAll('main img:not(.thumb)').length") as? Int, 0)
 
         // Header from the one GET /api/v1/system and the stats events.
         XCTAssertTrue(browser.waitFor("document.querySelector('#version').textContent.startsWith('v')", timeout: 5))
@@ -114,12 +114,51 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(try browser.eval("window.__sameDocument") as? Bool, true, "the page was reloaded")
         // Live, not polling: one system request, no API request after it (the event
         // stream, still open, is not in the finished-resources list).
-        let apiRequests = "performance.getEntriesByType('resource').filter(r => r.name.includes('/api/')).map(r => new URL(r.name).pathname)"
+        // (Thumbnails of running streams are fetched every 10 s by design: not counted.)
+        let apiRequests = "performance.getEntriesByType('resource').filter(r => r.name.includes('/api/') && !r.name.includes('/snapshot.jpg')).map(r => new URL(r.name).pathname)"
         let before = try browser.eval(apiRequests) as? [String] ?? []
         XCTAssertEqual(before, ["/api/v1/system"], "\(before)")
         Thread.sleep(forTimeInterval: 3)
         XCTAssertEqual(try browser.eval(apiRequests) as? [String] ?? [], before, "the page polls")
         XCTAssertEqual(browser.dialogs, [], "a dialog opened (script ran?)")
+        // The stop may land while the card's first thumbnail is being made: that one
+        // request is a 503 (not running), which Chromium logs; nothing else may be.
+        let problems = browser.problems.filter { !($0.contains("status of 503") && $0.contains("/snapshot.jpg")) }
+        XCTAssertEqual(problems, [], "console errors / CSP violations")
+    }
+
+    /// A running stream's card shows its snapshot within 15 s, a refresh ~10 s later
+    /// shows another picture (testsrc moves), and the card has its fps and kbit/s.
+    func testRunningStreamShowsAThumbnailThatRefreshes() throws {
+        let gw = try GatewayProcess(name: "dash-thumb") { port, root in
+            Self.yaml(port, root, streams: SnapshotTests.moving("demo"), server: "  min_available_mb: 0")
+        }
+        defer { gw.stop() }
+        let browser = try HeadlessChromium()
+        defer { browser.close() }
+        try browser.open(gw.url("/"))
+        XCTAssertTrue(browser.waitFor(Self.stateIs("demo", "idle"), timeout: 10), "demo card")
+        let thumb = "document.querySelector('[data-stream=\"demo\"] .thumb')"
+        XCTAssertEqual(try browser.eval("\(thumb).hidden") as? Bool, true, "an idle stream has no picture")
+        XCTAssertEqual(gw.curl("/api/v1/streams/demo/start", method: "POST", headers: ["X-VTX-Request": "1"]).status, 202)
+        try assertCardFollows(gw, browser, "demo", to: "running", within: 30)
+        let running = Date()
+        XCTAssertTrue(browser.waitFor("!\(thumb).hidden && \(thumb).complete && \(thumb).naturalWidth === 320", timeout: 15),
+                      "no thumbnail within 15 s of running")
+        let shownAfter = Date().timeIntervalSince(running)
+        // The decoded pixels, hashed in the page (a blob: URL is same-origin: the canvas is readable).
+        let hash = "(() => { const i = \(thumb), c = document.createElement('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight;"
+            + " const x = c.getContext('2d'); x.drawImage(i, 0, 0); const d = x.getImageData(0, 0, c.width, c.height).data;"
+            + " let h = 0; for (let k = 0; k < d.length; k += 4) h = (Math.imul(h, 31) + d[k] + d[k + 1] + d[k + 2]) >>> 0; return h; })()"
+        let refreshes = try XCTUnwrap(Int(try browser.eval("\(thumb).dataset.refreshes") as? String ?? ""))
+        let first = try browser.eval(hash) as? Int
+        XCTAssertTrue(browser.waitFor("Number(\(thumb).dataset.refreshes) > \(refreshes) && \(thumb).complete", timeout: 15), "not refreshed")
+        let second = try browser.eval(hash) as? Int
+        XCTAssertNotNil(first)
+        XCTAssertNotEqual(first, second, "the refreshed thumbnail shows the same pixels")
+        XCTAssertTrue(browser.waitFor("/fps · \\d+ kbit\\/s/.test(document.querySelector('[data-stream=\"demo\"] .input').textContent)", timeout: 5),
+                      (try? browser.eval("document.querySelector('[data-stream=\"demo\"] .input').textContent") as? String) ?? "")
+        print("DASHBOARD-MEASURE thumbnail shown \(String(format: "%.1f", shownAfter)) s after the card turned running; refreshed pixels differ")
         XCTAssertEqual(browser.problems, [], "console errors / CSP violations")
     }
 

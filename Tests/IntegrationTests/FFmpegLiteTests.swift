@@ -9,7 +9,9 @@ import XCTest
 // Measured figures are printed as `FFMPEG-LITE-MEASURE …` lines.
 final class FFmpegLiteTests: XCTestCase {
     /// `$VTX_FFMPEG_LITE`, else `<package root>/.build-ffmpeg-lite/ffmpeg`; skips the test when absent.
-    private func liteBinary() throws -> String {
+    private func liteBinary() throws -> String { try Self.liteBinary() }
+
+    static func liteBinary() throws -> String {
         let env = ProcessInfo.processInfo.environment["VTX_FFMPEG_LITE"] ?? ""
         let path = env.isEmpty ? Harness.packageRoot + "/.build-ffmpeg-lite/ffmpeg" : env
         guard FileManager.default.isExecutableFile(atPath: path) else {

@@ -96,6 +96,9 @@ final class MetricsTests: XCTestCase {
             "vtx_spawn_rejections_total": "counter", "vtx_system_memory_available_bytes": "gauge",
             "process_resident_memory_bytes": "gauge", "process_cpu_seconds_total": "counter",
             "process_open_fds": "gauge", "process_start_time_seconds": "gauge",
+            "vtx_stream_frames_total": "counter", "vtx_stream_dropped_frames_total": "counter",
+            "vtx_stream_input_fps": "gauge", "vtx_stream_segment_bytes_total": "counter",
+            "vtx_stream_segment_bytes_per_second": "gauge", "vtx_snapshots_total": "counter",
         ]
         for (name, type) in expectedTypes {
             XCTAssertEqual(types[name], type, "# TYPE \(name)")
@@ -124,11 +127,20 @@ final class MetricsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(one("vtx_http_connections_open"), 1, "the scrape's own connection")
         XCTAssertGreaterThan(one("vtx_system_memory_available_bytes"), 1_000_000)
         XCTAssertFalse(values("vtx_spawn_rejections_total").isEmpty)
+        // The input series, from FFmpeg's -progress (testsrc at 25 fps) and the segments.
+        XCTAssertGreaterThan(one("vtx_stream_frames_total", ["stream": "cam"]), 25)
+        XCTAssertEqual(one("vtx_stream_frames_total", ["stream": "other"]), 0)
+        XCTAssertEqual(one("vtx_stream_input_fps", ["stream": "cam"]), 25, accuracy: 5)
+        XCTAssertEqual(one("vtx_stream_input_fps", ["stream": "other"]), 0)
+        XCTAssertEqual(one("vtx_stream_dropped_frames_total", ["stream": "cam"]), 0)
+        XCTAssertGreaterThanOrEqual(one("vtx_stream_segment_bytes_total", ["stream": "cam"]), Double(seg.bytes.count))
+        XCTAssertGreaterThan(one("vtx_stream_segment_bytes_per_second", ["stream": "cam"]), 1_000)
+        XCTAssertEqual(one("vtx_stream_segment_bytes_per_second", ["stream": "other"]), 0)
 
         // Route labels are patterns from a small fixed set.
         let routes = Set(samples.filter { $0.name == "vtx_http_requests_total" }.compactMap { $0.labels["route"] })
         let known: Set<String> = ["/", "/healthz", "/metrics", "/hls/{stream}/{file}", "/hls/{stream}/playlist", "/hls/{stream}/segment", "/api", "/api/v1/streams",
-                                  "/api/v1/streams/{name}", "/api/v1/streams/{name}/{action}", "/api/v1/system",
+                                  "/api/v1/streams/{name}", "/api/v1/streams/{name}/{action}", "/api/v1/streams/{name}/snapshot.jpg", "/api/v1/system",
                                   "/api/v1/events", "unmatched", "invalid", "overload"]
         XCTAssertTrue(routes.isSubset(of: known), "unexpected routes: \(routes.subtracting(known))")
         XCTAssertGreaterThanOrEqual(one("vtx_http_requests_total", ["route": "unmatched", "code": "404"]), 1)

@@ -54,7 +54,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(s.retry, RetryConfig(maxAttempts: 5, initialBackoffSec: 2, maxBackoffSec: 60, resetAfterSec: 30))
         XCTAssertEqual(s.playlistName, "index.m3u8")
         XCTAssertEqual(s.ffmpegArguments(binary: config.server.ffmpegBinary, outputDir: "/dev/shm/vtx-hls/lobby_cam"), [
-            "/usr/local/bin/ffmpeg", "-hide_banner", "-nostdin",
+            "/usr/local/bin/ffmpeg", "-hide_banner", "-nostdin", "-progress", "pipe:1", "-stats_period", "1",
             "-i", "rtsp://admin:password@192.168.1.10",
             "-c", "copy", "-f", "hls", "/dev/shm/vtx-hls/lobby_cam/index.m3u8",
         ])
@@ -107,10 +107,23 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(st, expected)
         XCTAssertEqual(st.playlistName, "playlist.m3u8")
         XCTAssertEqual(st.ffmpegArguments(binary: "ffmpeg", outputDir: "/h/Cam_01"), [
-            "ffmpeg", "-hide_banner", "-nostdin", "-rtsp_transport", "tcp",
+            "ffmpeg", "-hide_banner", "-nostdin", "-progress", "pipe:1", "-stats_period", "1", "-rtsp_transport", "tcp",
             "-i", "rtsp://cam01.local/stream?token=t0ps3cr3t",
             "-c", "copy", "-f", "hls", "-hls_segment_filename", "/h/Cam_01/seg_%05d.ts", "/h/Cam_01/playlist.m3u8",
         ])
+    }
+
+    /// A config that sends FFmpeg's progress somewhere itself gets no second `-progress`.
+    func testOwnProgressArgumentIsKept() {
+        var st = StreamConfig(name: "c", source: "rtsp://h/x")
+        st.outputArgs = ["-progress", "/tmp/p.txt", "-c", "copy", "{output_dir}/index.m3u8"]
+        let argv = st.ffmpegArguments(binary: "ffmpeg", outputDir: "/d")
+        XCTAssertEqual(argv.filter { $0 == "-progress" }.count, 1)
+        XCTAssertFalse(argv.contains("-stats_period"))
+        XCTAssertFalse(argv.contains("pipe:1"))
+        st.outputArgs = ["-c", "copy", "{output_dir}/index.m3u8"]
+        st.inputArgs = ["-progress", "tcp://127.0.0.1:9"]
+        XCTAssertEqual(st.ffmpegArguments(binary: "ffmpeg", outputDir: "/d").filter { $0 == "-progress" }.count, 1)
     }
 
     func testEveryDefault() throws {

@@ -87,6 +87,29 @@ final class ChildProcessTests: XCTestCase {
         closeLoop(loop)
     }
 
+    /// stdout has its own pipe and callback: nothing of one stream reaches the other's
+    /// callback, and both are complete before onExit.
+    func testStdoutHasItsOwnPipe() {
+        let loop = EventLoop()
+        var out: [UInt8] = [], err: [UInt8] = [], exited = false, outAtExit = 0, errAtExit = 0
+        let result = ChildProcess.spawn(loop, arguments: ["/bin/sh", "-c", """
+            i=0; while [ $i -lt 2000 ]; do echo "out-$i"; echo "err-$i" >&2; i=$((i+1)); done
+            if [ /proc/$$/fd/1 -ef /proc/$$/fd/2 ]; then echo same >&2; fi
+            """], onStderr: { err.append(contentsOf: $0) }, onStdout: { out.append(contentsOf: $0) },
+            onExit: { _, _ in exited = true; outAtExit = out.count; errAtExit = err.count })
+        guard case .success = result else { return XCTFail("\(result)") }
+        XCTAssertTrue(spin(loop) { exited })
+        let outText = String(decoding: out, as: UTF8.self), errText = String(decoding: err, as: UTF8.self)
+        XCTAssertEqual(outText.split(separator: "\n").count, 2000)
+        XCTAssertEqual(errText.split(separator: "\n").count, 2000)
+        XCTAssertFalse(outText.contains("err-"))
+        XCTAssertFalse(errText.contains("out-"))
+        XCTAssertFalse(errText.contains("same"))
+        XCTAssertEqual(outAtExit, out.count, "stdout chunks after onExit")
+        XCTAssertEqual(errAtExit, err.count, "stderr chunks after onExit")
+        closeLoop(loop)
+    }
+
     func testOwnProcessGroupAndSession() {
         let loop = EventLoop()
         let run = Run(loop, ["/bin/sleep", "30"])
@@ -144,7 +167,7 @@ final class ChildProcessTests: XCTestCase {
             onStderr: { bytes += $0.count },
             onExit: { _, _ in atExit = bytes })
         guard case .success(let child) = result else { XCTFail("spawn failed"); closeLoop(loop); return }
-        XCTAssertEqual(uv_read_stop(asStream(child.stderrPipe.handle)), 0)
+        XCTAssertEqual(uv_read_stop(asStream(child.stderrPipe!.handle)), 0)
         XCTAssertTrue(spin(loop) { atExit >= 0 })
         XCTAssertEqual(atExit, 50000, "bytes left in the pipe at exit were dropped")
         closeLoop(loop)
@@ -158,7 +181,7 @@ final class ChildProcessTests: XCTestCase {
         guard let child = run.child else { XCTFail("spawn"); closeLoop(loop); return }
         XCTAssertTrue(spin(loop) { !run.exits.isEmpty })
         XCTAssertEqual(run.text, "started\n")
-        XCTAssertEqual(child.stderrPipe.isClosed, true)
+        XCTAssertEqual(child.stderrPipe?.isClosed, true)
         let started = MonotonicClock.nowMs()
         closeLoop(loop)
         XCTAssertLessThan(MonotonicClock.nowMs() - started, 1000, "waited for the grandchild's EOF")
