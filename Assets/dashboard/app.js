@@ -10,7 +10,14 @@ const BASE = location.origin + location.pathname.replace(/[^/]*$/, '');
 const WINDOW_SEC = 300;            // sparkline span: 5 minutes
 const THUMB_MS = 10000;            // snapshot refresh of running streams, while the page is visible
 const STATES = ['idle', 'starting', 'running', 'backoff', 'stopping', 'failed'];
-const FAILURES = ['crashed', 'stalled', 'start_timeout', 'spawn_failed', 'rejected_memory', 'rejected_max_streams'];
+const FAILURES = ['crashed', 'stalled', 'storage_limit', 'start_timeout', 'spawn_failed', 'rejected_memory', 'rejected_max_streams'];
+// History reasons in an operator's words (the API's reason string is the entry's title).
+const REASONS = {
+  stopped_idle: 'stopped (idle)', stopped_by_operator: 'stopped by operator', restarted_by_operator: 'restarted by operator',
+  shutdown: 'stopped (gateway shutdown)', output_chosen: 'restarted (output chosen)', storage_limit: 'storage limit',
+  start_timeout: 'start timeout', spawn_failed: 'could not start', rejected_memory: 'refused: memory',
+  rejected_max_streams: 'refused: max_streams',
+};
 const SIGNALS = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
 
 const streams = new Map();         // name → { s: last stream JSON, at: ms of s, card refs… }
@@ -328,7 +335,9 @@ function renderHistory(e, hist) {
     btn.type = 'button';
     btn.setAttribute('aria-controls', id);
     btn.appendChild(make('time', 'ev-time', clock(h.time)));
-    btn.appendChild(make('span', 'ev-reason', h.reason));
+    const why = make('span', 'ev-reason', REASONS[h.reason] || String(h.reason).replace(/_/g, ' '));
+    why.title = h.reason;
+    btn.appendChild(why);
     let exit = '';
     if (num(h.signal)) exit = 'signal ' + h.signal + (SIGNALS[h.signal] ? ' ' + SIGNALS[h.signal] : '');
     else if (num(h.exit_code)) exit = 'exit ' + h.exit_code;

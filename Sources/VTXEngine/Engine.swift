@@ -127,7 +127,7 @@ public final class Engine {
         isShuttingDown = true
         shutdownDone = done
         snapshots.shutdown()
-        for s in streams where s.process != nil || s.phase == .backoff { _ = s.stop() }
+        for s in streams where s.process != nil || s.phase == .backoff { s.shutdown() }
         if allProcessesGone { finishShutdown(); return }
         let grace = Int64(streams.map(\.config.killTimeout).max() ?? 3) * 1000 + 500
         shutdownTimer = LoopTimer(loop) { [unowned self] in

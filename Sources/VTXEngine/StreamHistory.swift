@@ -1,9 +1,11 @@
 // Bounded history of one stream's notable events. Swift stdlib only.
 
 /// One history entry. Created for: `started` (spawn), every process end
-/// (reason = why it ended: `crashed`, `stalled`, `start_timeout`,
-/// `stopped_idle`, `stopped_by_operator`, `restarted_by_operator`, `exited`),
-/// `spawn_failed`, `rejected_memory`, `rejected_max_streams`.
+/// (reason = why it ended: `crashed`, `stalled`, `storage_limit`, `start_timeout`,
+/// `stopped_idle`, `stopped_by_operator`, `restarted_by_operator`, `output_chosen`,
+/// `shutdown`, `exited`), `spawn_failed`, `rejected_memory`, `rejected_max_streams`.
+/// A process that ended as our SIGTERM asked (FFmpeg: exit 255) has no exit code or
+/// signal here; one that needed SIGKILL has signal 9.
 public struct StreamHistoryEntry: Equatable, Sendable {
     /// Monotonic clock, milliseconds.
     public var atMs: Int64

@@ -301,32 +301,42 @@ public struct StreamMachine {
     /// `stopped_by_operator`); backoff → idle; stopping → cancels a queued
     /// restart / a failure retry; idle/failed/plain stopping → `.alreadyStopped` (409).
     public mutating func operatorStop(now: Int64) -> StreamCommandOutcome {
+        stop(cause: .stoppedByOperator, now: now)
+    }
+
+    /// The gateway is shutting down: the same stop as the operator's, recorded as
+    /// `shutdown` (nobody stopped this stream; the whole gateway is going away).
+    public mutating func shutdown(now: Int64) -> [StreamAction] {
+        stop(cause: .shutdown, now: now).actions
+    }
+
+    private mutating func stop(cause: StreamReason, now: Int64) -> StreamCommandOutcome {
         pending = []
         var result = StreamCommandResult.accepted
         switch state {
         case .starting(let s):
             want = .down
             if let pid = s.pid, let spawnedAt = s.spawnedAt {
-                beginStop(pid: pid, spawnedAt: spawnedAt, cause: .stoppedByOperator, now: now)
-                pending.append(.abortWaiters(.stoppedByOperator))
+                beginStop(pid: pid, spawnedAt: spawnedAt, cause: cause, now: now)
+                pending.append(.abortWaiters(cause))
             } else {
                 // spawn not reported yet (driver contract broken): nothing to signal
-                goIdle(reason: .stoppedByOperator, abortWaiters: true, now: now)
+                goIdle(reason: cause, abortWaiters: true, now: now)
             }
-            counters.count(.stoppedByOperator)
+            counters.count(cause)
         case .running(let r):
             want = .down
-            beginStop(pid: r.pid, spawnedAt: r.spawnedAt, cause: .stoppedByOperator, now: now)
-            counters.count(.stoppedByOperator)
+            beginStop(pid: r.pid, spawnedAt: r.spawnedAt, cause: cause, now: now)
+            counters.count(cause)
         case .backoff:
-            counters.count(.stoppedByOperator)
-            goIdle(reason: .stoppedByOperator, abortWaiters: true, now: now)
+            counters.count(cause)
+            goIdle(reason: cause, abortWaiters: true, now: now)
         case .stopping(var s):
             if want.isUp || s.restartOrigin != nil {
                 want = .down
                 s.restartOrigin = nil
                 state = .stopping(s)
-                pending.append(.abortWaiters(.stoppedByOperator))
+                pending.append(.abortWaiters(cause))
             } else {
                 result = .alreadyStopped
             }
@@ -464,12 +474,16 @@ public struct StreamMachine {
         case .stopping(let s) where s.pid == pid:
             pending.append(.cleanDirectory)
             let runTime = now - s.spawnedAt
+            // FFmpeg's normal answer to our SIGTERM (exit 255) says nothing about the
+            // stream: the entry keeps an exit only when it tells something.
+            let obeyed = !s.killed && Self.answersTerminate(code: code, signal: signal)
+            let exitCode = obeyed ? nil : code, exitSignal = obeyed ? nil : signal
             if s.restartOrigin == nil && s.cause.isFailure && want.isUp {
                 // stall / start-timeout kill of a wanted stream: count the attempt
                 fail(s.cause, runTimeMs: runTime, now: now, abortWaiters: false,
-                     history: (pid: pid, code: code, signal: signal, detail: failureMessage, stderr: tail))
+                     history: (pid: pid, code: exitCode, signal: exitSignal, detail: failureMessage, stderr: tail))
             } else {
-                record(s.cause, now: now, pid: pid, code: code, signal: signal,
+                record(s.cause, now: now, pid: pid, code: exitCode, signal: exitSignal,
                        runTime: runTime, stderr: tail)
                 if let origin = s.restartOrigin {
                     if !want.isUp { want = .up(.viewers) }
@@ -701,6 +715,12 @@ public struct StreamMachine {
         let (value, overflow) = initial.multipliedReportingOverflow(by: Int64(1) << Int64(exponent))
         if overflow { return cap }
         return min(cap, value)
+    }
+
+    /// How FFmpeg ends when it obeys SIGTERM: exit 255 (its code for "ended by a
+    /// signal"), 0, or SIGTERM itself (15 on Linux and the BSDs) before its handler is set.
+    static func answersTerminate(code: Int32?, signal: Int32?) -> Bool {
+        signal == 15 || (signal == nil && (code == 255 || code == 0))
     }
 
     private static func describeExit(code: Int32?, signal: Int32?, tail: [String]) -> String {

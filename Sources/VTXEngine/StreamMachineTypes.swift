@@ -87,6 +87,7 @@ public enum StreamReason: String, Equatable, Hashable, Sendable, CaseIterable {
     case stoppedIdle = "stopped_idle"
     case stoppedByOperator = "stopped_by_operator"
     case noViewers = "no_viewers"                 // backoff ended, nobody wants the stream any more
+    case shutdown                                 // the gateway is stopping (SIGTERM/SIGINT)
     // refused by the driver's guards
     case rejectedMemory = "rejected_memory"
     case rejectedMaxStreams = "rejected_max_streams"

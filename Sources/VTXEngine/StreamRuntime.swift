@@ -121,6 +121,7 @@ public final class StreamRuntime {
     public func start() -> StreamCommandResult { command(machine.operatorStart(now: MonotonicClock.nowMs())) }
     public func stop() -> StreamCommandResult { command(machine.operatorStop(now: MonotonicClock.nowMs())) }
     public func restart() -> StreamCommandResult { command(machine.operatorRestart(now: MonotonicClock.nowMs())) }
+    func shutdown() { perform(machine.shutdown(now: MonotonicClock.nowMs())) }
 
     func command(_ outcome: StreamCommandOutcome) -> StreamCommandResult {
         perform(outcome.actions)
@@ -176,6 +177,8 @@ public final class StreamRuntime {
             why = .timedOut(detail: "no playlist within \(config.startTimeout) s" + last)
         case .stoppedByOperator?:
             why = .stopped
+        case .shutdown?:
+            why = .refused(.shuttingDown)
         case _ where machine.phase == .failed:
             why = .failed(detail: failureText)
         case nil where machine.phase == .backoff:
