@@ -67,6 +67,31 @@ final class Aarch64EmulationTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
     }
 
+    /// tools/package of the arm64 binary: the .deb says arm64 and carries that binary;
+    /// the tar.gz is named for arm64. (PackageTests checks the layout in depth.)
+    func testPackagesForArm64() throws {
+        let binary = try aarch64Binary()
+        try emulate()
+        let root = Harness.packageRoot
+        let r = Harness.run([root + "/tools/package", "--binary", binary], timeout: 300)
+        XCTAssertEqual(r.status, 0, "tools/package failed:\n" + String(r.stderr.suffix(4000)))
+        let paths = r.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        let version = Harness.run([binary, "--version"]).stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?"
+        XCTAssertEqual(paths, [".build-package/vtx-link-\(version)-arm64.tar.gz", ".build-package/vtx-link_\(version)_arm64.deb"], r.stdout)
+        guard paths.count == 2 else { return }
+        let deb = root + "/" + paths[1]
+        XCTAssertEqual(Harness.run(["dpkg-deb", "--field", deb, "Architecture"]).stdout, "arm64\n")
+        XCTAssertTrue(Harness.run(["dpkg-deb", "--contents", deb]).stdout.contains(" ./usr/bin/vtx-link\n"))
+        let scratch = NSTemporaryDirectory() + "vtx-arm64-deb-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        XCTAssertEqual(Harness.run(["dpkg-deb", "-x", deb, scratch]).status, 0)
+        XCTAssertEqual(FileManager.default.contents(atPath: scratch + "/usr/bin/vtx-link"), FileManager.default.contents(atPath: binary))
+        let tar = Harness.run(["tar", "-tzf", root + "/" + paths[0]]).stdout
+        XCTAssertTrue(tar.contains("vtx-link-\(version)-arm64/vtx-link\n"), tar)
+        let sums = Harness.run(["sh", "-c", "cd '\(root)/.build-package' && sha256sum -c SHA256SUMS"])
+        XCTAssertEqual(sums.status, 0, sums.stdout + sums.stderr)
+    }
+
     func testServesDashboardMetricsAndAStreamThatPlays() throws {
         let binary = try aarch64Binary()
         try emulate()
