@@ -15,8 +15,9 @@ final class GatewayProcess {
     /// `cgroup`: a cgroup directory the gateway (and so its FFmpeg) starts in.
     /// `wrap`: a `sh -c` script that starts the gateway, which gets the binary as `$0` and
     /// its arguments as `$@`, e.g. `ulimit -n 64; exec "$0" "$@"`.
+    /// `binary`: another vtx-link build (the aarch64 one, run through emulation).
     init(name: String = "t", yaml: (_ port: Int, _ hlsRoot: String) -> String, waitReady: Bool = true, environment: [String: String]? = nil,
-         cgroup: String? = nil, wrap: String? = nil) throws {
+         cgroup: String? = nil, wrap: String? = nil, binary: String = Harness.binary) throws {
         port = Harness.freePort()
         let id = "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         hlsRoot = "/dev/shm/vtx-test-\(id)"
@@ -30,9 +31,9 @@ final class GatewayProcess {
             var script = wrap ?? "exec \"$0\" \"$@\""
             if let cgroup { script = "echo $$ > \(cgroup)/cgroup.procs && " + script }
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", script, Harness.binary, "--config", configPath]
+            process.arguments = ["-c", script, binary, "--config", configPath]
         } else {
-            process.executableURL = URL(fileURLWithPath: Harness.binary)
+            process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["--config", configPath]
         }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
