@@ -197,7 +197,7 @@ public struct StreamConfig: Equatable {
     public var inputArgs: [String]
     /// `output_args` (default `StreamConfig.defaultOutputArgs`) — FFmpeg arguments after the input.
     /// Must contain `{output_dir}` in some element and exactly one element ending in `.m3u8`.
-    public var outputArgs: [String]
+    public var outputArgs: [String] { didSet { playlistName = StreamConfig.playlistName(in: outputArgs) } }
     /// `start_timeout` (default 20, seconds, ≥ 1) — time for the playlist to become ready.
     public var startTimeout: Int
     /// `stall_timeout` (default 15, seconds, ≥ 1) — a running stream whose playlist stops
@@ -247,6 +247,7 @@ public struct StreamConfig: Equatable {
         self.idleTimeout = idleTimeout
         self.inputArgs = inputArgs
         self.outputArgs = outputArgs
+        self.playlistName = StreamConfig.playlistName(in: outputArgs)
         self.startTimeout = startTimeout
         self.stallTimeout = stallTimeout
         self.startMinSegments = startMinSegments
@@ -255,8 +256,11 @@ public struct StreamConfig: Equatable {
     }
 
     /// Last path component of the `output_args` element ending in `.m3u8`
-    /// (e.g. "index.m3u8"); "index.m3u8" if there is none.
-    public var playlistName: String {
+    /// (e.g. "index.m3u8"); "index.m3u8" if there is none. Kept, not computed per
+    /// request: every playlist GET compares against it.
+    public private(set) var playlistName: String
+
+    static func playlistName(in outputArgs: [String]) -> String {
         for arg in outputArgs where arg.hasSuffix(".m3u8") {
             return lastPathComponent(arg)
         }

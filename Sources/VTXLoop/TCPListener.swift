@@ -86,9 +86,17 @@ public final class TCPListener: HandleOwner {
                 }
                 return
             }
+            // No Nagle: a response's last partial packet (after the head and a
+            // sendfile body) would otherwise wait for the client's delayed ACK, ~40 ms
+            // (measured: segment p99 44 ms against nginx's 0.4–3.7 ms, which sets it too).
+            var one: Int32 = 1
+            setsockopt(client, Int32(IPPROTO_TCP), TCPListener.tcpNoDelay, &one, socklen_t(MemoryLayout<Int32>.size))
             onConnection?(client, TCPListener.peerAddress(&storage).text)
         }
     }
+
+    /// `TCP_NODELAY` of <netinet/tcp.h>, which the Glibc module does not import.
+    static let tcpNoDelay: Int32 = 1
 
     static func peerAddress(_ storage: inout sockaddr_storage) -> (text: String, port: Int) {
         var buf = [CChar](repeating: 0, count: 64)

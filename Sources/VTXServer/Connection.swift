@@ -55,8 +55,15 @@ final class Connection {
     /// queued behind them, so a burst of pipelined requests that are answered at
     /// once loops here instead of recursing once per request.
     func run(_ actions: [ConnectionAction]) {
-        var queue = actions[...]
-        while let action = queue.popFirst() { queue += perform(action) }
+        // In order, each action's follow-ups after the ones already queued. Most
+        // return none: the queue grows (and allocates) only when one does.
+        var queue = actions
+        var next = 0
+        while next < queue.count {
+            let more = perform(queue[next])
+            next += 1
+            if !more.isEmpty { queue.append(contentsOf: more) }
+        }
     }
 
     func perform(_ action: ConnectionAction) -> [ConnectionAction] {
