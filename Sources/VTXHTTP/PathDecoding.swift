@@ -31,8 +31,7 @@ func decodePathBytes(_ p: UnsafeBufferPointer<UInt8>) -> Result<(path: String, s
     // valid UTF-8: a Substring's bytes or the parser's ASCII-only target).
     if !p.contains(asciiPercent) {
         if let e = validateDecodedPath(p) { return .failure(e) }
-        let path = String(decoding: p, as: UTF8.self)
-        return .success((path, splitPathSegments(path)))
+        return .success((String(decoding: p, as: UTF8.self), splitPathSegments(p)))
     }
 
     var out = [UInt8]()
@@ -45,7 +44,7 @@ func decodePathBytes(_ p: UnsafeBufferPointer<UInt8>) -> Result<(path: String, s
     guard let path = String(validating: out, as: UTF8.self) else {
         return .failure(.badRequest("invalid UTF-8 in path"))
     }
-    return .success((path, splitPathSegments(path)))
+    return .success((path, out.withUnsafeBufferPointer { splitPathSegments($0) }))
 }
 
 /// Checks decoded path bytes: no `\`, no control characters, no `.`/`..`
@@ -72,20 +71,17 @@ func validateDecodedPath(_ p: UnsafeBufferPointer<UInt8>) -> HTTPParseError? {
 }
 
 /// Splits a validated path (starting with "/") into its segments.
-func splitPathSegments(_ path: String) -> [String] {
-    let u = path.utf8
-    if u.count == 1 { return [] } // "/"
+func splitPathSegments(_ p: UnsafeBufferPointer<UInt8>) -> [String] {
+    // Over the bytes (valid UTF-8, split at ASCII "/" only): String indices cost
+    // several times more, on every request.
+    if p.count <= 1 { return [] } // "/"
     var result: [String] = []
-    var segStart = u.index(after: u.startIndex)
-    var i = segStart
-    while i != u.endIndex {
-        if u[i] == asciiSlash {
-            result.append(String(path[segStart..<i]))
-            segStart = u.index(after: i)
-        }
-        u.formIndex(after: &i)
+    var segStart = 1
+    for i in 1..<p.count where p[i] == asciiSlash {
+        result.append(String(decoding: UnsafeBufferPointer(rebasing: p[segStart..<i]), as: UTF8.self))
+        segStart = i + 1
     }
-    result.append(String(path[segStart..<u.endIndex]))
+    result.append(String(decoding: UnsafeBufferPointer(rebasing: p[segStart..<p.count]), as: UTF8.self))
     return result
 }
 
