@@ -55,12 +55,24 @@ final class ResponseHeadTests: XCTestCase {
         XCTAssertEqual(text(out), "prefix|HTTP/1.1 200 OK\r\nDate: D\r\nServer: S\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\n")
     }
 
-    func testAppendDecimal() {
+    func testDecimal() {
         for n in [0, 7, 10, 99, 100, 65536, Int.max, -1, Int.min] {
-            var out: [UInt8] = []
-            appendDecimal(n, to: &out)
-            XCTAssertEqual(text(out), String(n))
+            var out = [UInt8](repeating: 0, count: 24)
+            let count = out.withUnsafeMutableBufferPointer { b -> Int in
+                var w = HeadWriter(base: b.baseAddress!)
+                w.putDecimal(n)
+                return w.count
+            }
+            XCTAssertEqual(text(Array(out[..<count])), String(n))
         }
+    }
+
+    func testValuesLongerThanAnyEstimateAndDirtyOnesFit() {
+        let long = String(repeating: "v", count: 5000)
+        let head = ResponseHead(status: 599, headers: [("X-Long", long), ("X-Dirty", "a\r\nInjected: 1\u{0}b"), ("", "")])
+        let out = text(head.serialize(date: "D", server: "", keepAlive: false, contentLength: Int.min))
+        XCTAssertEqual(out, "HTTP/1.1 599 Server Error\r\nDate: D\r\nConnection: close\r\nContent-Length: \(Int.min)\r\n"
+                       + "X-Long: \(long)\r\nX-Dirty: aInjected: 1b\r\n: \r\n\r\n")
     }
 
     func testReasonPhrases() {
