@@ -15,31 +15,19 @@ public struct ResponseHead: Sendable {
     /// Serialises `HTTP/1.1 <status> <reason>\r\n`, then `Date`, `Server`
     /// (omitted when `server` is empty), `Connection: keep-alive|close`,
     /// `Content-Length` if given, then `headers`, then the blank line.
-    public func serialize(date: String, server: String, keepAlive: Bool, contentLength: Int?) -> [UInt8] {
-        var out: [UInt8] = []
-        serialize(into: &out, date: date, server: server, keepAlive: keepAlive, contentLength: contentLength)
-        return out
-    }
-
-    /// Same as `serialize(date:server:keepAlive:contentLength:)`, appending to
-    /// `out` so a connection can reuse one output buffer.
     ///
     /// CR, LF and NUL are dropped from names and values: a value built from
-    /// request data must never be able to inject a header or split the
-    /// response.
-    ///
-    /// Written through a pointer into room reserved once for the longest it can be:
-    /// appending to the array byte by byte cost ~9,000 instructions a response.
-    public func serialize(into out: inout [UInt8], date: String, server: String, keepAlive: Bool, contentLength: Int?) {
+    /// request data must never be able to inject a header or split the response.
+    /// Written through a pointer into room allocated once for the longest it can
+    /// be: appending to an array byte by byte cost ~9,000 instructions a response.
+    public func serialize(date: String, server: String, keepAlive: Bool, contentLength: Int?) -> [UInt8] {
         let reason = reasonPhrase(status)
         let connection = keepAlive ? "keep-alive" : "close"
         // The fixed text and two numbers of at most 20 digits, then 4 bytes (": ", CRLF) a field.
         var bound = 128 + reason.utf8.count + date.utf8.count + server.utf8.count + connection.utf8.count
         for (name, value) in headers { bound += name.utf8.count + value.utf8.count + 4 }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bound))
-        let written = out.withUnsafeMutableBufferPointer { whole -> Int in
-            var w = HeadWriter(base: whole.baseAddress! + start)
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, written in
+            var w = HeadWriter(base: buffer.baseAddress!)
             w.put("HTTP/1.1 ")
             w.putDecimal(status)
             w.put(asciiSP)
@@ -55,9 +43,13 @@ public struct ResponseHead: Sendable {
             }
             for (name, value) in headers { w.putField(name, value) }
             w.putCRLF()
-            return w.count
+            written = w.count
         }
-        out.removeLast(bound - written)
+    }
+
+    /// Same as `serialize(date:server:keepAlive:contentLength:)`, appended to `out`.
+    public func serialize(into out: inout [UInt8], date: String, server: String, keepAlive: Bool, contentLength: Int?) {
+        out.append(contentsOf: serialize(date: date, server: server, keepAlive: keepAlive, contentLength: contentLength))
     }
 }
 
@@ -84,8 +76,14 @@ struct HeadWriter {
     /// `s` without CR, LF or NUL.
     mutating func putClean(_ s: String) {
         var s = s
-        s.withUTF8 { u in
-            for b in u where b != asciiCR && b != asciiLF && b != 0 { put(b) }
+        let destination = base + count
+        count += s.withUTF8 { u -> Int in
+            var n = 0
+            for b in u where b != asciiCR && b != asciiLF && b != 0 {
+                destination[n] = b
+                n += 1
+            }
+            return n
         }
     }
 
