@@ -154,6 +154,7 @@ public final class StreamRuntime {
             case .cleanDirectory:
                 watch?.close()
                 watch = nil
+                currentPlaylist = nil
                 storage.cleared()
                 engine.root.removeDirectory(of: name)
             }
@@ -222,6 +223,7 @@ public final class StreamRuntime {
             Log.warn(subject, "start refused: \(refusal.detail)")
             return machine.spawnRejected(refusal.reason, detail: refusal.detail, now: now)
         }
+        currentPlaylist = nil
         let rc = engine.root.resetDirectory(of: name)
         if rc != 0 {
             return machine.spawnFailed(message: "cannot create \(directory): \(errnoDescription(rc))", now: now)
@@ -283,11 +285,19 @@ public final class StreamRuntime {
         engine.processEnded(self)
     }
 
+    /// The playlist as FFmpeg last wrote it whole (`Playlist.isWhole`), answered from
+    /// memory: refreshed at each inotify event of the playlist, dropped with the
+    /// directory (each start, each clean-up). nil: none read whole yet; the file is served.
+    public private(set) var currentPlaylist: Playlist.Copy?
+
     /// inotify: FFmpeg wrote into the stream directory. Only the playlist matters.
     func directoryChanged(_ file: String?) {
         guard let file, file == config.playlistName else { return }
         let now = MonotonicClock.nowMs()
-        guard let text = Playlist.read(atPath: playlistPath) else { return }
+        guard let copy = Playlist.read(atPath: playlistPath) else { return }
+        // Before the machine hears of it: `.ready` answers the waiters from this copy.
+        if Playlist.isWhole(copy.bytes) { currentPlaylist = copy }
+        let text = copy.text
         let segments = Playlist.segmentCount(text)
         guard segments > 0 else { return }
         if now - lastSampleMs > 5_000, let pid { sampleMemory(pid: pid) }
