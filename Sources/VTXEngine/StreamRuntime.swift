@@ -72,7 +72,7 @@ public final class StreamRuntime {
         let deadline = now + Int64(config.startTimeout) * 1000
         switch machine.phase {
         case .running:
-            reply(.ready(path: playlistPath))
+            reply(.ready(currentPlaylist))
         case .backoff where (machine.retryAt ?? 0) > deadline, .failed, .idle:
             // Nothing to wait for (given up, or the start was refused just now), or the
             // next try comes after this request would have given up: say so now.
@@ -147,8 +147,7 @@ public final class StreamRuntime {
                 signal(pid, SIGKILL)
             case .ready:
                 previousAttemptsLastLine = nil
-                let path = playlistPath
-                answerWaiters(.ready(path: path))
+                answerWaiters(.ready(currentPlaylist))
             case .abortWaiters(let reason):
                 answerWaiters(abortOutcome(reason))
             case .cleanDirectory:
@@ -288,7 +287,7 @@ public final class StreamRuntime {
     /// The playlist as FFmpeg last wrote it whole (`Playlist.isWhole`), answered from
     /// memory: refreshed at each inotify event of the playlist, dropped with the
     /// directory (each start, each clean-up). nil: none read whole yet; the file is served.
-    public private(set) var currentPlaylist: Playlist.Copy?
+    private(set) var currentPlaylist: Playlist.Copy?
 
     /// inotify: FFmpeg wrote into the stream directory. Only the playlist matters.
     func directoryChanged(_ file: String?) {

@@ -38,14 +38,14 @@ final class HLSEndpoint {
             let uriToken = access.uriToken(for: request)
             stream.requestPlaylist(peer: r.peer) { outcome in
                 switch outcome {
-                case .ready(let path):
-                    // From memory, head and body in one send; the file only while no
-                    // version was read whole (see `StreamRuntime.currentPlaylist`).
-                    guard let copy = stream.currentPlaylist else {
-                        return self.sendFile(path, type: type, playlist: true, request, r, stream, uriToken: uriToken)
-                    }
+                case .ready(let copy?):
+                    // From memory: head and body go out in one send.
                     self.answer(.bytes(copy.bytes), size: copy.bytes.count, modified: copy.modified, type: type,
                                 playlist: true, request, r, stream, uriToken: uriToken)
+                case .ready(nil):
+                    // No version read whole yet (one over `Playlist.readLimit`, a format
+                    // the rule does not know): the file, as it is now.
+                    self.sendFile(stream.playlistPath, type: type, playlist: true, request, r, stream, uriToken: uriToken)
                 case .unavailable(let why):
                     let failure = HTTPFailure(why)
                     r.send(.text(failure.status, failure.message, headers: self.replies.cors() + failure.headers))
