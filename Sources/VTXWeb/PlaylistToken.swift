@@ -12,6 +12,7 @@ enum PlaylistToken {
             u.append(u.contains(UInt8(ascii: "?")) ? UInt8(ascii: "&") : UInt8(ascii: "?"))
             return u + param + fragment
         }
+        let key = Array("URI=\"".utf8), quote = UInt8(ascii: "\"")
         var out: [UInt8] = []
         out.reserveCapacity(text.count + text.count / 4)
         var start = 0
@@ -24,20 +25,15 @@ enum PlaylistToken {
             if line.isEmpty || line.allSatisfy({ $0 == 32 || $0 == 9 }) {
                 out.append(contentsOf: line)
             } else if line.first == UInt8(ascii: "#") {
-                // URI="…" attributes inside tags.
-                let key = Array("URI=\"".utf8)
+                // URI="…" attributes inside tags; most tags have none and are copied whole.
                 var i = line.startIndex
-                while i < line.endIndex {
-                    if line[i...].starts(with: key), let close = line[(i + key.count)...].firstIndex(of: UInt8(ascii: "\"")) {
-                        out.append(contentsOf: key)
-                        out.append(contentsOf: withParam(line[(i + key.count)..<close]))
-                        out.append(UInt8(ascii: "\""))
-                        i = close + 1
-                    } else {
-                        out.append(line[i])
-                        i += 1
-                    }
+                while let r = line[i...].firstRange(of: key), let close = line[r.upperBound...].firstIndex(of: quote) {
+                    out.append(contentsOf: line[i..<r.upperBound])
+                    out.append(contentsOf: withParam(line[r.upperBound..<close]))
+                    out.append(quote)
+                    i = close + 1
                 }
+                out.append(contentsOf: line[i...])
             } else {
                 out.append(contentsOf: withParam(line))
             }
