@@ -26,14 +26,19 @@ enum PlaylistToken {
                 out.append(contentsOf: line)
             } else if line.first == UInt8(ascii: "#") {
                 // URI="…" attributes inside tags; most tags have none and are copied whole.
-                var i = line.startIndex
-                while let r = line[i...].firstRange(of: key), let close = line[r.upperBound...].firstIndex(of: quote) {
-                    out.append(contentsOf: line[i..<r.upperBound])
-                    out.append(contentsOf: withParam(line[r.upperBound..<close]))
+                // (A `U` search: the generic `firstRange(of:)` made a ?token= request 4–5 times dearer.)
+                var i = line.startIndex, copied = line.startIndex
+                while let u = line[i...].firstIndex(of: key[0]) {
+                    i = u + 1
+                    let value = u + key.count
+                    guard line[u...].starts(with: key), let close = line[value...].firstIndex(of: quote) else { continue }
+                    out.append(contentsOf: line[copied..<value])
+                    out.append(contentsOf: withParam(line[value..<close]))
                     out.append(quote)
                     i = close + 1
+                    copied = i
                 }
-                out.append(contentsOf: line[i...])
+                out.append(contentsOf: line[copied...])
             } else {
                 out.append(contentsOf: withParam(line))
             }
