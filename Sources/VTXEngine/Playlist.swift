@@ -14,10 +14,60 @@ public enum Playlist {
         return count
     }
 
+    /// At most this much of a playlist is read: enough to see it change and count
+    /// segments, whatever hls_list_size says.
+    static let readLimit = 256 * 1024
+
     /// Reads a playlist from the RAM disk (a small tmpfs file), at most its first
-    /// 256 KiB: enough to see it change and count segments, whatever hls_list_size says.
-    public static func read(atPath path: String) -> String? {
-        Files.readString(path, limit: 256 * 1024)
+    /// `readLimit` bytes, with its modification time (epoch seconds, taken after the read).
+    public static func read(atPath path: String) -> Copy? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { closeDescriptor(fd) }
+        var st = stat()
+        guard let bytes = try? Files.readToEnd(fd, limit: readLimit).get(), fstat(fd, &st) == 0 else { return nil }
+        return Copy(bytes: bytes, modified: Int(st.st_mtim.tv_sec))
+    }
+
+    /// The bytes of one version of a playlist and the file's modification time.
+    public struct Copy: Equatable {
+        public let bytes: [UInt8]
+        public let modified: Int
+
+        public init(bytes: [UInt8], modified: Int) {
+            self.bytes = bytes
+            self.modified = modified
+        }
+
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
+    /// Whether `bytes` is a playlist its writer finished: libuv reports every write
+    /// (IN_MODIFY), never the close, so a writer that rewrites in place (O_TRUNC, then
+    /// write: FFmpeg's VOD playlists, other tools) can be read empty or cut short.
+    /// Whole means: starts with `#EXTM3U`, ends with a line feed, its last line is a URI
+    /// or `#EXT-X-ENDLIST`, and every `#EXTINF` has a URI before the next `#EXTINF`. A
+    /// cut that falls just after a URI's line feed passes: that prefix is itself a
+    /// playlist (a window with fewer segments), never a torn one. One of `readLimit`
+    /// bytes or more was not read whole.
+    public static func isWhole(_ bytes: [UInt8]) -> Bool {
+        guard bytes.starts(with: Array("#EXTM3U".utf8)), bytes.last == 10, bytes.count < readLimit else { return false }
+        let inf = Array("#EXTINF".utf8), endList = Array("#EXT-X-ENDLIST".utf8)
+        var awaitingURI = false
+        var lastIsURIOrEnd = false
+        for line in bytes.split(whereSeparator: { $0 == 10 || $0 == 13 }) {
+            if line.first == UInt8(ascii: "#") {
+                if line.starts(with: inf) {
+                    if awaitingURI { return false }
+                    awaitingURI = true
+                }
+                lastIsURIOrEnd = line.elementsEqual(endList)
+            } else if !line.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                awaitingURI = false
+                lastIsURIOrEnd = true
+            }
+        }
+        return lastIsURIOrEnd && !awaitingURI
     }
 
     /// Lines of the playlist, split on LF or CR bytes, empty ones dropped.

@@ -1,8 +1,9 @@
 /// How a playlist request of a stream ends, in the engine's words. What a client
 /// sees (status, `Retry-After`, error code) is VTXWeb's choice (`HTTPFailure`).
 public enum PlaylistOutcome: Equatable {
-    /// The playlist is there and lists enough segments: serve this file.
-    case ready(path: String)
+    /// The playlist is there and lists enough segments: serve this copy, or (nil: no
+    /// version was read whole yet) the file at `StreamRuntime.playlistPath`.
+    case ready(Playlist.Copy?)
     /// No playlist for this request, and why.
     case unavailable(Unavailability)
 }

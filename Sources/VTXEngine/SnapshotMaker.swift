@@ -54,7 +54,7 @@ public final class SnapshotMaker {
     /// A JPEG `width` pixels wide of the newest complete segment of `s`.
     public func snapshot(of s: StreamRuntime, width: Int, reply: @escaping (SnapshotOutcome) -> Void) {
         guard s.phase == .running, let pid = s.pid else { return reply(.unavailable(.notRunning(s.phase))) }
-        guard let text = Playlist.read(atPath: s.playlistPath), let newest = SnapshotPlan.newestSegment(text) else {
+        guard let text = s.currentPlaylist?.text, let newest = SnapshotPlan.newestSegment(text) else {
             return reply(.unavailable(.noSegment))
         }
         let key = Key(pid: pid, segment: newest.segment, width: width)

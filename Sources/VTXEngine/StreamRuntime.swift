@@ -74,7 +74,7 @@ public final class StreamRuntime {
         let deadline = now + Int64(config.startTimeout) * 1000
         switch machine.phase {
         case .running:
-            reply(.ready(path: playlistPath))
+            reply(.ready(currentPlaylist))
         case .backoff where (machine.retryAt ?? 0) > deadline, .failed, .idle:
             // Nothing to wait for (given up, or the start was refused just now), or the
             // next try comes after this request would have given up: say so now.
@@ -150,13 +150,13 @@ public final class StreamRuntime {
                 signal(pid, SIGKILL)
             case .ready:
                 previousAttemptsLastLine = nil
-                let path = playlistPath
-                answerWaiters(.ready(path: path))
+                answerWaiters(.ready(currentPlaylist))
             case .abortWaiters(let reason):
                 answerWaiters(abortOutcome(reason))
             case .cleanDirectory:
                 watch?.close()
                 watch = nil
+                currentPlaylist = nil
                 storage.cleared()
                 engine.root.removeDirectory(of: name)
             }
@@ -227,6 +227,7 @@ public final class StreamRuntime {
             Log.warn(subject, "start refused: \(refusal.detail)")
             return machine.spawnRejected(refusal.reason, detail: refusal.detail, now: now)
         }
+        currentPlaylist = nil
         let rc = engine.root.resetDirectory(of: name)
         if rc != 0 {
             return machine.spawnFailed(message: "cannot create \(directory): \(errnoDescription(rc))", now: now)
@@ -291,11 +292,19 @@ public final class StreamRuntime {
         engine.processEnded(self)
     }
 
+    /// The playlist as FFmpeg last wrote it whole (`Playlist.isWhole`), answered from
+    /// memory: refreshed at each inotify event of the playlist, dropped with the
+    /// directory (each start, each clean-up). nil: none read whole yet; the file is served.
+    private(set) var currentPlaylist: Playlist.Copy?
+
     /// inotify: FFmpeg wrote into the stream directory. Only the playlist matters.
     func directoryChanged(_ file: String?) {
         guard let file, file == config.playlistName else { return }
         let now = MonotonicClock.nowMs()
-        guard let text = Playlist.read(atPath: playlistPath) else { return }
+        guard let copy = Playlist.read(atPath: playlistPath) else { return }
+        // Before the machine hears of it: `.ready` answers the waiters from this copy.
+        if Playlist.isWhole(copy.bytes) { currentPlaylist = copy }
+        let text = copy.text
         let segments = Playlist.segmentCount(text)
         guard segments > 0 else { return }
         if now - lastSampleMs > 5_000, let pid { sampleMemory(pid: pid) }

@@ -38,8 +38,14 @@ final class HLSEndpoint {
             let uriToken = access.uriToken(for: request)
             stream.requestPlaylist(peer: r.peer) { outcome in
                 switch outcome {
-                case .ready(let path):
-                    self.sendFile(path, type: type, playlist: true, request, r, stream, uriToken: uriToken)
+                case .ready(let copy?):
+                    // From memory: head and body go out in one send.
+                    self.answer(.bytes(copy.bytes), size: copy.bytes.count, modified: copy.modified, type: type,
+                                playlist: true, request, r, stream, uriToken: uriToken)
+                case .ready(nil):
+                    // No version read whole yet (one over `Playlist.readLimit`, a format
+                    // the rule does not know): the file, as it is now.
+                    self.sendFile(stream.playlistPath, type: type, playlist: true, request, r, stream, uriToken: uriToken)
                 case .unavailable(let why):
                     let failure = HTTPFailure(why)
                     r.send(.text(failure.status, failure.message, headers: self.replies.cors() + failure.headers))
@@ -72,38 +78,45 @@ final class HLSEndpoint {
             closeDescriptor(fd)
             return r.send(replies.notFound(.cors))
         }
-        let size = Int(st.st_size)
-        let mtime = Int(st.st_mtim.tv_sec)
+        answer(.file(fd: fd, offset: 0, count: Int(st.st_size)), size: Int(st.st_size), modified: Int(st.st_mtim.tv_sec),
+               type: type, playlist: playlist, request, r, stream, uriToken: uriToken)
+    }
+
+    /// Answers with `whole` (a file's region or bytes in memory, `size` bytes long):
+    /// the headers, 304, the `?token=` rewrite of a playlist, Range. Every path that
+    /// does not send `whole` closes its descriptor.
+    func answer(_ whole: Response.Body, size: Int, modified: Int, type: String, playlist: Bool, _ request: HTTPRequest,
+                _ r: Responder, _ stream: StreamRuntime, uriToken: String?) {
         var headers = replies.cors()
         headers.append(("Content-Type", type))
         headers.append(("Cache-Control", playlist ? "no-cache" : "max-age=10"))
-        headers.append(("Last-Modified", HTTPDate.format(epochSeconds: mtime)))
+        headers.append(("Last-Modified", HTTPDate.format(epochSeconds: modified)))
         headers.append(("Accept-Ranges", "bytes"))
         if !playlist { stream.noteAccess(peer: r.peer, bytes: 0) }
         // Not for playlists: Last-Modified has whole seconds, and a playlist rewritten
         // twice in one second must not be answered 304 with the older copy.
-        if !playlist, let since = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), mtime <= since, request.headers["Range"] == nil {
-            closeDescriptor(fd)
+        if !playlist, let since = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), modified <= since, request.headers["Range"] == nil {
+            whole.release()
             return r.send(Response(status: 304, headers: headers))
         }
         if playlist, let uriToken {
-            // Rewritten in memory (a playlist is a few hundred bytes), sent whole.
-            let text = HLSEndpoint.readAll(fd, limit: 1 << 20)
-            closeDescriptor(fd)
-            let body = PlaylistToken.adding(uriToken, to: text)
+            // Rewritten for each request, sent whole: ~19k instructions for a 6-segment
+            // playlist, not worth a cache per token and stream.
+            let body = PlaylistToken.adding(uriToken, to: whole.contents(limit: 1 << 20))
+            whole.release()
             if request.method == .GET { stream.addServedBytes(body.count) }
             return r.send(Response(status: 200, headers: headers.filter { $0.0 != "Accept-Ranges" }, body: .bytes(body)))
         }
         switch ByteRange.parse(request.headers["Range"], size: size) {
         case .full:
             if request.method == .GET { stream.addServedBytes(size) }
-            r.send(Response(status: 200, headers: headers, body: .file(fd: fd, offset: 0, count: size)))
+            r.send(Response(status: 200, headers: headers, body: whole))
         case .partial(let first, let last):
             headers.append(("Content-Range", "bytes \(first)-\(last)/\(size)"))
             if request.method == .GET { stream.addServedBytes(last - first + 1) }
-            r.send(Response(status: 206, headers: headers, body: .file(fd: fd, offset: first, count: last - first + 1)))
+            r.send(Response(status: 206, headers: headers, body: whole.region(first, last - first + 1)))
         case .unsatisfiable:
-            closeDescriptor(fd)
+            whole.release()
             headers.append(("Content-Range", "bytes */\(size)"))
             r.send(Response(status: 416, headers: headers))
         }
@@ -144,18 +157,31 @@ final class HLSEndpoint {
                          headers: replies.cors() + [("Retry-After", String(HLSEndpoint.openRetryAfterSec))])
         }
     }
+}
 
-    /// Reads `fd` from its start, at most `limit` bytes.
-    static func readAll(_ fd: Int32, limit: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while out.count < limit {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, limit - out.count), off_t(out.count)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out.append(contentsOf: chunk[0..<n])
+/// A response body as the source of an HLS answer: a file region from its start, or bytes.
+extension Response.Body {
+    /// `count` bytes from `offset`.
+    func region(_ offset: Int, _ count: Int) -> Response.Body {
+        switch self {
+        case .file(let fd, _, _): return .file(fd: fd, offset: offset, count: count)
+        case .bytes(let b): return .bytes(Array(b[offset..<(offset + count)]))
+        case .empty: return .empty
         }
-        return out
+    }
+
+    /// All of it, at most `limit` bytes (a file just opened: from its start).
+    func contents(limit: Int) -> [UInt8] {
+        switch self {
+        case .file(let fd, _, _): return (try? Files.readToEnd(fd, limit: limit).get()) ?? []
+        case .bytes(let b): return b
+        case .empty: return []
+        }
+    }
+
+    /// Closes the descriptor of a body that will not be sent.
+    func release() {
+        if case .file(let fd, _, _) = self { closeDescriptor(fd) }
     }
 }
 

@@ -12,6 +12,7 @@ enum PlaylistToken {
             u.append(u.contains(UInt8(ascii: "?")) ? UInt8(ascii: "&") : UInt8(ascii: "?"))
             return u + param + fragment
         }
+        let key = Array("URI=\"".utf8), quote = UInt8(ascii: "\"")
         var out: [UInt8] = []
         out.reserveCapacity(text.count + text.count / 4)
         var start = 0
@@ -24,20 +25,20 @@ enum PlaylistToken {
             if line.isEmpty || line.allSatisfy({ $0 == 32 || $0 == 9 }) {
                 out.append(contentsOf: line)
             } else if line.first == UInt8(ascii: "#") {
-                // URI="…" attributes inside tags.
-                let key = Array("URI=\"".utf8)
-                var i = line.startIndex
-                while i < line.endIndex {
-                    if line[i...].starts(with: key), let close = line[(i + key.count)...].firstIndex(of: UInt8(ascii: "\"")) {
-                        out.append(contentsOf: key)
-                        out.append(contentsOf: withParam(line[(i + key.count)..<close]))
-                        out.append(UInt8(ascii: "\""))
-                        i = close + 1
-                    } else {
-                        out.append(line[i])
-                        i += 1
-                    }
+                // URI="…" attributes inside tags; most tags have none and are copied whole.
+                // (A `U` search: the generic `firstRange(of:)` made a ?token= request 4–5 times dearer.)
+                var i = line.startIndex, copied = line.startIndex
+                while let u = line[i...].firstIndex(of: key[0]) {
+                    i = u + 1
+                    let value = u + key.count
+                    guard line[u...].starts(with: key), let close = line[value...].firstIndex(of: quote) else { continue }
+                    out.append(contentsOf: line[copied..<value])
+                    out.append(contentsOf: withParam(line[value..<close]))
+                    out.append(quote)
+                    i = close + 1
+                    copied = i
                 }
+                out.append(contentsOf: line[copied...])
             } else {
                 out.append(contentsOf: withParam(line))
             }

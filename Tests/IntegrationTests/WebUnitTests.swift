@@ -177,6 +177,10 @@ final class HLSServingUnitTests: XCTestCase {
         let out = String(decoding: PlaylistToken.adding("a b&c/é", to: Array(input.utf8)), as: UTF8.self)
         let t = "token=a%20b%26c%2F%C3%A9"
         XCTAssertEqual(out, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4?\(t)\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"key?x=1&\(t)\",IV=0x1\n#EXTINF:1.0,\nseg0.m4s?\(t)\n\n#EXTINF:1.0,\r\nseg1.m4s?\(t)\r\nseg2.ts?\(t)#frag\n")
+        // Two attributes on one tag, and one left open (copied as it is).
+        let tags = "#EXT-X-SESSION-DATA:URI=\"a\",X-URI=\"b\"\n#EXT-X-FOO:URI=\"open\n"
+        XCTAssertEqual(String(decoding: PlaylistToken.adding("x", to: Array(tags.utf8)), as: UTF8.self),
+                       "#EXT-X-SESSION-DATA:URI=\"a?token=x\",X-URI=\"b?token=x\"\n#EXT-X-FOO:URI=\"open\n")
         XCTAssertEqual(PlaylistToken.adding("x", to: []), [])
         XCTAssertEqual(String(decoding: PlaylistToken.adding("x", to: Array("a.ts".utf8)), as: UTF8.self), "a.ts?token=x")
     }
