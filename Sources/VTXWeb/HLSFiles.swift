@@ -19,6 +19,7 @@ final class HLSEndpoint {
     let replies: Replies
     /// Rate limit of the log line for files that cannot be opened (EMFILE…).
     var openFailureLog = BurstLog()
+    var lastModifiedText: (seconds: Int, text: String) = (Int.min, "")
 
     init(engine: Engine, access: AccessGate, replies: Replies) {
         self.engine = engine
@@ -31,8 +32,9 @@ final class HLSEndpoint {
         // Errors carry the CORS headers too, so a player on another origin can read them.
         guard let stream = engine.stream(q.params[0]) else { return r.send(replies.notFound(.cors)) }
         let file = q.params[1]
-        guard HLSEndpoint.isSafeFileName(file), let ext = file.split(separator: ".").last.map(String.init),
-              let type = HLSEndpoint.contentTypes[ext] else { return r.send(replies.notFound(.cors)) }
+        guard HLSEndpoint.isSafeFileName(file), let type = HLSEndpoint.contentType(of: file) else {
+            return r.send(replies.notFound(.cors))
+        }
         if file == stream.config.playlistName {
             r.route = HLSEndpoint.playlistLabel
             let uriToken = access.uriToken(for: request)
@@ -57,6 +59,12 @@ final class HLSEndpoint {
         r.route = HLSEndpoint.segmentLabel
         guard stream.pid != nil else { return r.send(.text(404, "stream not running", headers: replies.cors())) }
         sendFile(stream.directory + "/" + file, type: type, playlist: false, request, r, stream)
+    }
+
+    /// The type of a file by its extension (after the last dot), nil for one not served.
+    static func contentType(of file: String) -> String? {
+        guard let dot = file.utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
+        return contentTypes[String(file[file.utf8.index(after: dot)...])]
     }
 
     /// `[A-Za-z0-9._-]+`, not starting with a dot (no hidden or temporary files).
@@ -90,7 +98,7 @@ final class HLSEndpoint {
         var headers = replies.cors()
         headers.append(("Content-Type", type))
         headers.append(("Cache-Control", playlist ? "no-cache" : "max-age=10"))
-        headers.append(("Last-Modified", HTTPDate.format(epochSeconds: modified)))
+        headers.append(("Last-Modified", lastModified(modified)))
         headers.append(("Accept-Ranges", "bytes"))
         if !playlist { stream.noteAccess(peer: r.peer, bytes: 0) }
         // Not for playlists: Last-Modified has whole seconds, and a playlist rewritten
@@ -120,6 +128,15 @@ final class HLSEndpoint {
             headers.append(("Content-Range", "bytes */\(size)"))
             r.send(Response(status: 416, headers: headers))
         }
+    }
+
+    /// `Last-Modified` text of `epochSeconds`: the last one is kept, since every viewer
+    /// of a stream asks for the same playlist and segments within a second or two.
+    func lastModified(_ epochSeconds: Int) -> String {
+        if lastModifiedText.seconds != epochSeconds {
+            lastModifiedText = (epochSeconds, HTTPDate.format(epochSeconds: epochSeconds))
+        }
+        return lastModifiedText.text
     }
 
     /// Status for a failed `open()` of an HLS file, as nginx's static module maps it:
