@@ -70,13 +70,24 @@ public final class HTTPServer {
         }
         let connection = Connection(server: self, socket: TCPConnection(loop, fd: fd, peer: peer))
         connections[ObjectIdentifier(connection)] = connection
+        peakSinceTrim = max(peakSinceTrim, connections.count)
         connection.start()
     }
 
     func connectionClosed(_ connection: Connection) {
         connections[ObjectIdentifier(connection)] = nil
         if shuttingDown && connections.isEmpty { finishShutdown() }
+        // The last connection of a burst gone: its buffers go back to the device, not
+        // to malloc's free lists (a health check now and then does not trim).
+        if connections.count <= 1 && peakSinceTrim >= HTTPServer.burstConnections {
+            peakSinceTrim = connections.count
+            FreeHeap.giveBack()
+        }
     }
+
+    /// Most connections open at once since the heap was last trimmed.
+    var peakSinceTrim = 0
+    static let burstConnections = 16
 
     var shutdownDone: (() -> Void)?
 

@@ -385,7 +385,9 @@ final class HostileHTTPTests: XCTestCase {
         Thread.sleep(forTimeInterval: 1)
         let rssAfter = try XCTUnwrap(Harness.procStatus(g.pid, "VmRSS"))
         print("hostile battery: VmRSS \(rssBefore) kB → \(rssAfter) kB")
-        XCTAssertLessThanOrEqual(Double(rssAfter), Double(rssBefore) * 1.10, "RSS grew from \(rssBefore) kB to \(rssAfter) kB")
+        // After the burst the heap goes back (malloc_trim): measured +180..320 kB with it,
+        // +1.1..1.7 MB without.
+        XCTAssertLessThanOrEqual(Double(rssAfter), Double(rssBefore) * 1.05, "RSS grew from \(rssBefore) kB to \(rssAfter) kB")
         XCTAssertFalse(g.log.lowercased().contains("fatal"), g.log)
     }
 

@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <malloc.h>
 
 /// accept4(2) needs _GNU_SOURCE, which Swift's Glibc module is not built with.
 int vtx_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
