@@ -35,9 +35,10 @@ public enum StartupMemory {
             let MADV_PAGEOUT: Int32 = 21
             if madvise(base, length, MADV_PAGEOUT) == 0 { released = true }
         }
-        // Unmapped, the pages still sit in the page cache as large folios that a
-        // single later fault would map back whole; evict them so each fault reads
-        // just its page.
+        // Unmapped, the pages still sit in the page cache; evicting them keeps data
+        // faults to their page. Code faults still map a whole 64 KiB window (the
+        // kernel reads the executable back around them): what keeps idle RSS down is
+        // the link order (tools/link-order), not this.
         if fd >= 0 {
             posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
             closeDescriptor(fd)
