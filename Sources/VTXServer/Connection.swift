@@ -20,53 +20,59 @@ final class Connection {
     }
 
     func start() {
-        socket.onRead = { [unowned self] bytes in self.run(self.machine.received(bytes)) }
-        socket.onHangup = { [unowned self] in self.run(self.machine.hangup()) }
-        socket.onDrained = { [unowned self] in self.run(self.machine.drained()) }
-        run(machine.opened())
+        socket.onRead = { [unowned self] bytes in self.machine.received(bytes); self.drain() }
+        socket.onHangup = { [unowned self] in self.machine.hangup(); self.drain() }
+        socket.onDrained = { [unowned self] in self.machine.drained(); self.drain() }
+        machine.opened()
+        drain()
     }
 
     // MARK: what the responder and the server ask
 
     func send(_ response: Response, for responder: Responder) {
-        run(machine.respond(response, to: responder.id))
+        machine.respond(response, to: responder.id)
+        drain()
     }
 
     func startStream(status: Int, headers: [(String, String)], for responder: Responder) {
-        run(machine.startStream(status: status, headers: headers, for: responder.id))
+        machine.startStream(status: status, headers: headers, for: responder.id)
+        drain()
     }
 
     /// False if the stream is gone, or was closed because the client is too far behind.
     func streamWrite(_ bytes: [UInt8], limit: Int, for responder: Responder) -> Bool {
-        run(machine.streamChunk(bytes, for: responder.id, queued: socket.pendingBytes, limit: limit))
+        machine.streamChunk(bytes, for: responder.id, queued: socket.pendingBytes, limit: limit)
+        drain()
         return machine.isStreaming
     }
 
-    func finish(_ responder: Responder) { run(machine.finish(responder.id)) }
+    func finish(_ responder: Responder) {
+        machine.finish(responder.id)
+        drain()
+    }
 
     /// Shutdown: closes now if nothing is in flight, else after the response.
-    func closeIfIdle() { run(machine.shutdown()) }
+    func closeIfIdle() {
+        machine.shutdown()
+        drain()
+    }
 
-    func close() { run(machine.abort()) }
+    func close() {
+        machine.abort()
+        drain()
+    }
 
     // MARK: carrying out
 
-    /// Carries out actions in order. What `.dispatch` and the writes report back is
-    /// queued behind them, so a burst of pipelined requests that are answered at
-    /// once loops here instead of recursing once per request.
-    func run(_ actions: [ConnectionAction]) {
-        // In order, each action's follow-ups after the ones already queued. Most
-        // return none: the queue grows (and allocates) only when one does.
-        var queue = actions
-        var next = 0
-        while next < queue.count {
-            let more = perform(queue[next])
-            next += 1
-            if !more.isEmpty { queue.append(contentsOf: more) }
-        }
+    /// Carries out the machine's actions in order. What `.dispatch` and the writes
+    /// report back queues behind them and is carried out by this same loop, so a
+    /// burst of pipelined requests that are answered at once loops here instead of
+    /// recursing once per request.
+    func drain() {
+        while let action = machine.nextAction() { perform(action) }
     }
 
-    func perform(_ action: ConnectionAction) -> [ConnectionAction] {
+    func perform(_ action: ConnectionAction) {
         switch action {
         case .armTimer(let clock):
             arm(clock)
@@ -80,16 +86,16 @@ final class Connection {
             let next = Responder(connection: self, id: id, peer: socket.peer)
             responder = next
             server.handler(request, next)
-            return machine.handlerReturned()
+            machine.handlerReturned()
         case .writeResponse(let response, let keepAlive, let isHead):
             server.onResponse?(responder?.route ?? "unmatched", response.status)
             responder = nil
             write(response, keepAlive: keepAlive, isHead: isHead)
-            return machine.responseWritten(pending: socket.hasPendingOutput)
+            machine.responseWritten(pending: socket.hasPendingOutput)
         case .writeError(let error, let isHead):
             write(Self.answer(to: error), keepAlive: false, isHead: isHead)
             server.onResponse?("invalid", error.status)
-            return machine.responseWritten(pending: socket.hasPendingOutput)
+            machine.responseWritten(pending: socket.hasPendingOutput)
         case .writeStreamHead(let status, let headers):
             server.onResponse?(responder?.route ?? "unmatched", status)
             socket.write(ResponseHead(status: status, headers: headers)
@@ -103,7 +109,6 @@ final class Connection {
         case .close:
             closeNow()
         }
-        return []
     }
 
     func arm(_ clock: ConnectionClock) {
@@ -115,7 +120,7 @@ final class Connection {
         case .send: ms = server.limits.sendTimeoutMs
         case .linger: ms = server.limits.lingerTimeoutMs
         }
-        if timer == nil { timer = LoopTimer(server.loop) { [unowned self] in self.run(self.machine.timerFired()) } }
+        if timer == nil { timer = LoopTimer(server.loop) { [unowned self] in self.machine.timerFired(); self.drain() } }
         timer?.start(afterMs: ms)
     }
 

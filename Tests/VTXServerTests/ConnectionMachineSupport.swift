@@ -13,26 +13,37 @@ struct Client {
         "\(method) \(path) \(version)\r\nHost: vtx\r\n\(extra)\r\n"
     }
 
-    mutating func opened() -> [String] { machine.opened().map(\.word) }
+    mutating func opened() -> [String] { machine.opened(); return words() }
     mutating func send(_ text: String) -> [String] {
-        Array(text.utf8).withUnsafeBytes { machine.received($0) }.map(\.word)
+        Array(text.utf8).withUnsafeBytes { machine.received($0) }
+        return words()
     }
-    mutating func handlerReturned() -> [String] { machine.handlerReturned().map(\.word) }
+    mutating func handlerReturned() -> [String] { machine.handlerReturned(); return words() }
     mutating func respond(_ id: Int, _ response: Response = .text(200, "ok")) -> [String] {
-        machine.respond(response, to: id).map(\.word)
+        machine.respond(response, to: id)
+        return words()
     }
-    mutating func written(pending: Bool = false) -> [String] { machine.responseWritten(pending: pending).map(\.word) }
-    mutating func drained() -> [String] { machine.drained().map(\.word) }
-    mutating func timerFired() -> [String] { machine.timerFired().map(\.word) }
-    mutating func hangup() -> [String] { machine.hangup().map(\.word) }
-    mutating func shutdown() -> [String] { machine.shutdown().map(\.word) }
+    mutating func written(pending: Bool = false) -> [String] { machine.responseWritten(pending: pending); return words() }
+    mutating func drained() -> [String] { machine.drained(); return words() }
+    mutating func timerFired() -> [String] { machine.timerFired(); return words() }
+    mutating func hangup() -> [String] { machine.hangup(); return words() }
+    mutating func shutdown() -> [String] { machine.shutdown(); return words() }
     mutating func startStream(_ id: Int) -> [String] {
-        machine.startStream(status: 200, headers: [("Content-Type", "text/event-stream")], for: id).map(\.word)
+        machine.startStream(status: 200, headers: [("Content-Type", "text/event-stream")], for: id)
+        return words()
     }
     mutating func chunk(_ id: Int, size: Int, queued: Int = 0, limit: Int = 1024) -> [String] {
-        machine.streamChunk([UInt8](repeating: 0x61, count: size), for: id, queued: queued, limit: limit).map(\.word)
+        machine.streamChunk([UInt8](repeating: 0x61, count: size), for: id, queued: queued, limit: limit)
+        return words()
     }
-    mutating func finish(_ id: Int) -> [String] { machine.finish(id).map(\.word) }
+    mutating func finish(_ id: Int) -> [String] { machine.finish(id); return words() }
+
+    /// What the event just reported asks for, drained the way `Connection.drain` does.
+    mutating func words() -> [String] {
+        var out: [String] = []
+        while let action = machine.nextAction() { out.append(action.word) }
+        return out
+    }
 
     /// A request answered the way most routes do: at once, inside the handler, with
     /// the bytes all taken by the kernel.
