@@ -232,6 +232,36 @@ final class TCPTests: XCTestCase {
         closeLoop(loop)
     }
 
+    /// A pause keeps the read watch until bytes arrive while paused (saving two
+    /// epoll_ctl calls a request); then the watch must go, or the level-triggered
+    /// readable event would spin the loop for as long as the pause lasts.
+    func testBytesWaitingDuringALongPauseDoNotSpinTheLoop() throws {
+        let loop = EventLoop()
+        let server = try Server(loop)
+        let client = connectClient(port: server.listener.port)
+        XCTAssertTrue(spin(loop) { server.connections.count == 1 })
+        let conn = server.connections[0]
+        conn.pauseReading()
+        sendAll(client, [1, 2, 3])
+        var fired = false
+        let deadline = LoopTimer(loop) { fired = true }
+        deadline.start(afterMs: 200)
+        var turns = 0
+        while !fired && turns < 1000 {
+            loop.runOnce(wait: true)
+            turns += 1
+        }
+        XCTAssertTrue(fired)
+        XCTAssertLessThanOrEqual(turns, 4, "the paused socket's readable event kept waking the loop")
+        XCTAssertTrue(server.received.isEmpty, "read while paused")
+        conn.resumeReading()
+        XCTAssertTrue(spin(loop) { server.received == [1, 2, 3] })
+        deadline.close()
+        close(client)
+        server.close()
+        closeLoop(loop)
+    }
+
     func testWriteToVanishedPeerHangsUp() throws {
         let loop = EventLoop()
         let server = try Server(loop)
