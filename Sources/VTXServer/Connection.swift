@@ -99,11 +99,11 @@ final class Connection {
         case .writeStreamHead(let status, let headers):
             server.onResponse?(responder?.route ?? "unmatched", status)
             socket.write(ResponseHead(status: status, headers: headers)
-                .serialize(date: server.dateHeader(), server: server.serverName, keepAlive: false, contentLength: nil))
+                .serialize(date: server.dateLine(), server: server.serverLine, keepAlive: false, contentLength: nil))
         case .writeChunk(let bytes):
             socket.write(bytes)
         case .dropResponse(let response):
-            if case .file(let fd, _, _) = response.body { closeDescriptor(fd) }
+            response.body.release()
         case .shutdownWrite:
             socket.shutdownWrite()
         case .close:
@@ -130,23 +130,22 @@ final class Connection {
         // a MUST NOT for 204 (RFC 9110 §8.6), and on a 304 it would have to be the length
         // of the 200 response, not 0. HEAD keeps the Content-Length GET would get.
         let bodiless = response.status == 204 || response.status == 304 || response.status < 200
-        let head = ResponseHead(status: response.status, headers: response.headers)
-            .serialize(date: server.dateHeader(), server: server.serverName, keepAlive: keepAlive,
-                       contentLength: bodiless ? nil : response.contentLength)
+        let head = ResponseHead(status: response.status, lines: response.lines, headers: response.headers)
+        let contentLength = bodiless ? nil : response.contentLength
         let omitBody = isHead || bodiless
         switch response.body {
-        case .empty:
-            socket.write(head)
-        case .bytes(let body):
-            socket.write(omitBody ? head : head + body)
-        case .file(let fd, let offset, let count):
-            if omitBody {
-                closeDescriptor(fd)
-                socket.write(head)
-            } else {
-                socket.write(head, more: true)
-                socket.sendFile(fd, offset: offset, count: count)
-            }
+        case .bytes(let body) where !omitBody:
+            // Head and body in one buffer, one send.
+            socket.write(head.serialize(date: server.dateLine(), server: server.serverLine, keepAlive: keepAlive,
+                                        contentLength: contentLength, body: body))
+        case .file(let fd, let offset, let count) where !omitBody:
+            socket.write(head.serialize(date: server.dateLine(), server: server.serverLine, keepAlive: keepAlive,
+                                        contentLength: contentLength), more: true)
+            socket.sendFile(fd, offset: offset, count: count)
+        case .empty, .bytes, .file:
+            response.body.release()
+            socket.write(head.serialize(date: server.dateLine(), server: server.serverLine, keepAlive: keepAlive,
+                                        contentLength: contentLength))
         }
     }
 

@@ -27,7 +27,8 @@ public final class HTTPServer {
 
     let loop: EventLoop
     let limits: ServerLimits
-    let serverName: String
+    /// The `Server` line of every response (none when the name is empty).
+    let serverLine: HeaderLines
     let handler: Handler
     var listeners: [TCPListener] = []
     /// The open connections: the server owns them from accept to close.
@@ -42,7 +43,7 @@ public final class HTTPServer {
     public init(loop: EventLoop, limits: ServerLimits = ServerLimits(), serverName: String, handler: @escaping Handler) {
         self.loop = loop
         self.limits = limits
-        self.serverName = serverName
+        self.serverLine = serverName.isEmpty ? .none : HeaderLines([("Server", serverName)])
         self.handler = handler
     }
 
@@ -61,7 +62,7 @@ public final class HTTPServer {
         if shuttingDown || connections.count >= limits.maxConnections {
             // Over the limit: a best-effort 503 straight to the socket, then close.
             var head = ResponseHead(status: 503, headers: [("Content-Type", "text/plain; charset=utf-8")])
-                .serialize(date: dates.current(), server: serverName, keepAlive: false, contentLength: 21)
+                .serialize(date: dates.current(), server: serverLine, keepAlive: false, contentLength: 21)
             head += Array("too many connections\n".utf8)
             _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             closeDescriptor(fd)
@@ -116,5 +117,5 @@ public final class HTTPServer {
         done?()
     }
 
-    func dateHeader() -> String { dates.current() }
+    func dateLine() -> HeaderLines { dates.current() }
 }

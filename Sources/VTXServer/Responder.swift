@@ -27,12 +27,12 @@ public final class Responder {
 
     public func send(_ response: Response) {
         guard !answered else {
-            if case .file(let fd, _, _) = response.body { closeDescriptor(fd) }
+            response.body.release()
             return
         }
         answered = true
         guard let connection else {
-            if case .file(let fd, _, _) = response.body { closeDescriptor(fd) }
+            response.body.release()
             return
         }
         connection.send(response, for: self)

@@ -12,13 +12,16 @@ public struct Response {
     }
 
     public var status: Int
+    /// Fields many responses share, serialised once (written before `headers`).
+    public var lines: HeaderLines
     public var headers: [(String, String)]
     public var body: Body
     /// Forces `Connection: close` after this response.
     public var close = false
 
-    public init(status: Int, headers: [(String, String)] = [], body: Body = .empty) {
+    public init(status: Int, lines: HeaderLines = .none, headers: [(String, String)] = [], body: Body = .empty) {
         self.status = status
+        self.lines = lines
         self.headers = headers
         self.body = body
     }
@@ -37,17 +40,24 @@ public struct Response {
     }
 }
 
-/// Formats the `Date` header once per second, not once per response.
+extension Response.Body {
+    /// Closes the descriptor of a body that will not be sent.
+    public func release() {
+        if case .file(let fd, _, _) = self { closeDescriptor(fd) }
+    }
+}
+
+/// Formats the `Date` line once per second, not once per response.
 struct DateCache {
     var second = -1
-    var text = ""
+    var line = HeaderLines.none
 
-    mutating func current() -> String {
+    mutating func current() -> HeaderLines {
         let now = WallClock.nowSeconds()
         if now != second {
             second = now
-            text = HTTPDate.format(epochSeconds: now)
+            line = HeaderLines([("Date", HTTPDate.format(epochSeconds: now))])
         }
-        return text
+        return line
     }
 }

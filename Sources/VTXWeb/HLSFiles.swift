@@ -9,17 +9,24 @@ import VTXSystem
 final class HLSEndpoint {
     static let playlistLabel = "/hls/{stream}/playlist"
     static let segmentLabel = "/hls/{stream}/segment"
-    static let contentTypes: [String: String] = [
-        "m3u8": "application/vnd.apple.mpegurl", "ts": "video/mp2t", "m4s": "video/iso.segment",
-        "mp4": "video/mp4", "aac": "audio/aac", "vtt": "text/vtt",
-    ]
 
     let engine: Engine
     let access: AccessGate
     let replies: Replies
     /// Rate limit of the log line for files that cannot be opened (EMFILE…).
     var openFailureLog = BurstLog()
-    var lastModifiedText: (seconds: Int, text: String) = (Int.min, "")
+    /// The last lines of each kind of answer (see `lines(type:playlist:ranges:modified:)`);
+    /// a handful: one per served type × playlist/segment × with/without ranges.
+    var sharedLines: [SharedLines] = []
+
+    struct SharedLines {
+        let type: String
+        let playlist: Bool
+        let ranges: Bool
+        var origin = ""
+        var modified = Int.min
+        var lines = HeaderLines.none
+    }
 
     init(engine: Engine, access: AccessGate, replies: Replies) {
         self.engine = engine
@@ -64,14 +71,26 @@ final class HLSEndpoint {
     /// The type of a file by its extension (after the last dot), nil for one not served.
     static func contentType(of file: String) -> String? {
         guard let dot = file.utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
-        return contentTypes[String(file[file.utf8.index(after: dot)...])]
+        switch file[file.utf8.index(after: dot)...] {
+        case "m3u8": return "application/vnd.apple.mpegurl"
+        case "ts": return "video/mp2t"
+        case "m4s": return "video/iso.segment"
+        case "mp4": return "video/mp4"
+        case "aac": return "audio/aac"
+        case "vtt": return "text/vtt"
+        default: return nil
+        }
     }
 
     /// `[A-Za-z0-9._-]+`, not starting with a dot (no hidden or temporary files).
     static func isSafeFileName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, first != UInt8(ascii: "."), name.utf8.count <= 128 else { return false }
-        return name.utf8.allSatisfy { c in
-            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45
+        var name = name
+        return name.withUTF8 { u in
+            guard let first = u.first, first != UInt8(ascii: "."), u.count <= 128 else { return false }
+            for c in u where !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45) {
+                return false
+            }
+            return true
         }
     }
 
@@ -95,17 +114,12 @@ final class HLSEndpoint {
     /// does not send `whole` closes its descriptor.
     func answer(_ whole: Response.Body, size: Int, modified: Int, type: String, playlist: Bool, _ request: HTTPRequest,
                 _ r: Responder, _ stream: StreamRuntime, uriToken: String?) {
-        var headers = replies.cors()
-        headers.append(("Content-Type", type))
-        headers.append(("Cache-Control", playlist ? "no-cache" : "max-age=10"))
-        headers.append(("Last-Modified", lastModified(modified)))
-        headers.append(("Accept-Ranges", "bytes"))
         if !playlist { stream.noteAccess(peer: r.peer, bytes: 0) }
         // Not for playlists: Last-Modified has whole seconds, and a playlist rewritten
         // twice in one second must not be answered 304 with the older copy.
         if !playlist, let since = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), modified <= since, request.headers["Range"] == nil {
             whole.release()
-            return r.send(Response(status: 304, headers: headers))
+            return r.send(Response(status: 304, lines: lines(type: type, playlist: false, ranges: true, modified: modified)))
         }
         if playlist, let uriToken {
             // Rewritten for each request, sent whole: ~19k instructions for a 6-segment
@@ -113,30 +127,45 @@ final class HLSEndpoint {
             let body = PlaylistToken.adding(uriToken, to: whole.contents(limit: 1 << 20))
             whole.release()
             if request.method == .GET { stream.addServedBytes(body.count) }
-            return r.send(Response(status: 200, headers: headers.filter { $0.0 != "Accept-Ranges" }, body: .bytes(body)))
+            return r.send(Response(status: 200, lines: lines(type: type, playlist: true, ranges: false, modified: modified),
+                                   body: .bytes(body)))
         }
+        let shared = lines(type: type, playlist: playlist, ranges: true, modified: modified)
         switch ByteRange.parse(request.headers["Range"], size: size) {
         case .full:
             if request.method == .GET { stream.addServedBytes(size) }
-            r.send(Response(status: 200, headers: headers, body: whole))
+            r.send(Response(status: 200, lines: shared, body: whole))
         case .partial(let first, let last):
-            headers.append(("Content-Range", "bytes \(first)-\(last)/\(size)"))
             if request.method == .GET { stream.addServedBytes(last - first + 1) }
-            r.send(Response(status: 206, headers: headers, body: whole.region(first, last - first + 1)))
+            r.send(Response(status: 206, lines: shared, headers: [("Content-Range", "bytes \(first)-\(last)/\(size)")],
+                            body: whole.region(first, last - first + 1)))
         case .unsatisfiable:
             whole.release()
-            headers.append(("Content-Range", "bytes */\(size)"))
-            r.send(Response(status: 416, headers: headers))
+            r.send(Response(status: 416, lines: shared, headers: [("Content-Range", "bytes */\(size)")]))
         }
     }
 
-    /// `Last-Modified` text of `epochSeconds`: the last one is kept, since every viewer
-    /// of a stream asks for the same playlist and segments within a second or two.
-    func lastModified(_ epochSeconds: Int) -> String {
-        if lastModifiedText.seconds != epochSeconds {
-            lastModifiedText = (epochSeconds, HTTPDate.format(epochSeconds: epochSeconds))
+    /// The header lines of an HLS answer of one kind: CORS, type, caching,
+    /// `Last-Modified`, ranges. Every viewer of a stream asks for the same playlist
+    /// and segments within a second or two, so each kind keeps its lines for the
+    /// last `modified` second, serialised once.
+    func lines(type: String, playlist: Bool, ranges: Bool, modified: Int) -> HeaderLines {
+        let origin = engine.config.server.hlsAllowOrigin
+        let index = sharedLines.firstIndex { $0.type == type && $0.playlist == playlist && $0.ranges == ranges } ?? {
+            sharedLines.append(SharedLines(type: type, playlist: playlist, ranges: ranges))
+            return sharedLines.count - 1
+        }()
+        if sharedLines[index].modified != modified || sharedLines[index].origin != origin {
+            var fields = replies.cors()
+            fields.append(("Content-Type", type))
+            fields.append(("Cache-Control", playlist ? "no-cache" : "max-age=10"))
+            fields.append(("Last-Modified", HTTPDate.format(epochSeconds: modified)))
+            if ranges { fields.append(("Accept-Ranges", "bytes")) }
+            sharedLines[index].origin = origin
+            sharedLines[index].modified = modified
+            sharedLines[index].lines = HeaderLines(fields)
         }
-        return lastModifiedText.text
+        return sharedLines[index].lines
     }
 
     /// Status for a failed `open()` of an HLS file, as nginx's static module maps it:
@@ -194,11 +223,6 @@ extension Response.Body {
         case .bytes(let b): return b
         case .empty: return []
         }
-    }
-
-    /// Closes the descriptor of a body that will not be sent.
-    func release() {
-        if case .file(let fd, _, _) = self { closeDescriptor(fd) }
     }
 }
 

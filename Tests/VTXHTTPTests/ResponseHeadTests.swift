@@ -49,6 +49,17 @@ final class ResponseHeadTests: XCTestCase {
         XCTAssertFalse(out.contains("\r\nSet-Cookie"))
     }
 
+    func testSharedLinesAndBodyInOneBuffer() {
+        let shared = HeaderLines([("Content-Type", "video/mp2t"), ("X-Bad\r\n", "a\nb\0c")])
+        XCTAssertEqual(text(shared.bytes), "Content-Type: video/mp2t\r\nX-Bad: abc\r\n", "CR, LF and NUL dropped once, when the lines are made")
+        let head = ResponseHead(status: 200, lines: shared, headers: [("Content-Range", "bytes 0-1/2")])
+        let out = head.serialize(date: HeaderLines([("Date", date)]), server: .none, keepAlive: true, contentLength: 2,
+                                 body: bytes("hi"))
+        XCTAssertEqual(text(out),
+                       "HTTP/1.1 200 OK\r\nDate: \(date)\r\nConnection: keep-alive\r\nContent-Length: 2\r\n" +
+                       "Content-Type: video/mp2t\r\nX-Bad: abc\r\nContent-Range: bytes 0-1/2\r\n\r\nhi")
+    }
+
     func testSerializeIntoAppends() {
         var out = bytes("prefix|")
         ResponseHead(status: 200).serialize(into: &out, date: "D", server: "S", keepAlive: true, contentLength: 3)
