@@ -32,6 +32,8 @@ public final class StreamRuntime {
     public internal(set) var bytesServed = 0
     /// Client address → last request (ms): viewers = addresses seen in the last 10 s.
     var recentClients: [String: Int64] = [:]
+    /// The address `recentClients` was last updated for, and when.
+    var lastClient: (peer: String, ms: Int64) = ("", Int64.min / 2)
     /// Largest VmHWM seen for this stream's FFmpeg (shown by the API).
     public private(set) var peakRSSKB = 0
     /// Largest private memory seen for this stream's FFmpeg: its expected cost at the
@@ -70,7 +72,11 @@ public final class StreamRuntime {
     public func requestPlaylist(peer: String, reply: @escaping (PlaylistOutcome) -> Void) {
         let now = MonotonicClock.nowMs()
         noteClient(peer, now: now)
-        perform(machine.demand(now: now))
+        // On a running stream a demand only moves the idle deadline later, and the
+        // timer armed for the earlier one re-arms itself when it fires (as after a
+        // segment request): no timer work per playlist poll.
+        let actions = machine.demand(now: now)
+        if !actions.isEmpty { perform(actions) }
         let deadline = now + Int64(config.startTimeout) * 1000
         switch machine.phase {
         case .running:
@@ -96,6 +102,11 @@ public final class StreamRuntime {
     public func addServedBytes(_ n: Int) { bytesServed += n }
 
     func noteClient(_ peer: String, now: Int64) {
+        // A player asks for a playlist and its segments from one address, many
+        // times a second when many players share it (a NAT, a cache): the same
+        // address within a second keeps its time, without a hash per request.
+        if peer == lastClient.peer && now - lastClient.ms < 1_000 { return }
+        lastClient = (peer, now)
         recentClients[peer] = now
         if recentClients.count > 64 { pruneClients(now) }
     }

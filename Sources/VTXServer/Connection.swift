@@ -82,12 +82,14 @@ final class Connection {
             socket.pauseReading()
         case .resumeReading:
             socket.resumeReading()
-        case .dispatch(let request, let id):
+        case .dispatch(let id):
+            guard let request = machine.takeRequest() else { return }
             let next = Responder(connection: self, id: id, peer: socket.peer)
             responder = next
             server.handler(request, next)
             machine.handlerReturned()
-        case .writeResponse(let response, let keepAlive, let isHead):
+        case .writeResponse(let keepAlive, let isHead):
+            guard let response = machine.takeResponse() else { return }
             server.onResponse?(responder?.route ?? "unmatched", response.status)
             responder = nil
             write(response, keepAlive: keepAlive, isHead: isHead)
@@ -102,8 +104,8 @@ final class Connection {
                 .serialize(date: server.dateLine(), server: server.serverLine, keepAlive: false, contentLength: nil))
         case .writeChunk(let bytes):
             socket.write(bytes)
-        case .dropResponse(let response):
-            response.body.release()
+        case .dropResponse(_, let fd):
+            if let fd { closeDescriptor(fd) }
         case .shutdownWrite:
             socket.shutdownWrite()
         case .close:

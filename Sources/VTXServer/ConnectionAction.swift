@@ -15,7 +15,10 @@ enum ConnectionClock: Equatable {
     case linger
 }
 
-/// What the machine asks its driver to do, in order.
+/// What the machine asks its driver to do, in order. The request and the response
+/// wait in the machine (`takeRequest`, `takeResponse`) rather than ride in the
+/// actions: an action queued and handed out is copied, and copying them cost
+/// their every field's retain and release.
 enum ConnectionAction {
     /// (Re)starts the one timer.
     case armTimer(ConnectionClock)
@@ -24,12 +27,12 @@ enum ConnectionAction {
     /// response is still queued.
     case pauseReading
     case resumeReading
-    /// Hands a request to the handler with a `Responder` for exchange `id`.
-    /// Always last; report `handlerReturned` as soon as the handler returns.
-    case dispatch(HTTPRequest, id: Int)
-    /// Writes a response of the exchange in flight. Always last; report
-    /// `responseWritten(pending:)` right after.
-    case writeResponse(Response, keepAlive: Bool, isHead: Bool)
+    /// Hands the request (`takeRequest()`) to the handler with a `Responder` for
+    /// exchange `id`. Always last; report `handlerReturned` as soon as the handler returns.
+    case dispatch(id: Int)
+    /// Writes the response of the exchange in flight (`takeResponse()`). Always last;
+    /// report `responseWritten(pending:)` right after.
+    case writeResponse(keepAlive: Bool, isHead: Bool)
     /// Answers a request that failed to parse (or whose head timed out), then
     /// the connection ends. Always last; report `responseWritten(pending:)` right after.
     case writeError(HTTPParseError, isHead: Bool)
@@ -38,8 +41,8 @@ enum ConnectionAction {
     /// Appends bytes to the open stream. Always last.
     case writeChunk([UInt8])
     /// A response that cannot go out (answered twice, or not the one in flight):
-    /// release what it holds, a file descriptor.
-    case dropResponse(Response)
+    /// close the file descriptor of its body, if it has one.
+    case dropResponse(status: Int, fd: Int32?)
     /// Half-closes our side: the client sees EOF after the last response.
     case shutdownWrite
     /// Closes the socket and the timer and tells the in-flight responder. Always last.

@@ -66,6 +66,9 @@ struct ConnectionMachine {
     private var pending: [ConnectionAction] = []
     /// The first action of `pending` not yet handed out.
     private var next = 0
+    /// The request of `.dispatch` and the response of `.writeResponse`, until taken.
+    private var incoming: HTTPRequest?
+    private var outgoing: Response?
 
     init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
@@ -159,12 +162,17 @@ struct ConnectionMachine {
     /// The handler's answer to exchange `id`.
     mutating func respond(_ response: Response, to id: Int) {
         guard case .inFlight(let exchange) = state, exchange.id == id else {
-            pending.append(.dropResponse(response))
+            if case .file(let fd, _, _) = response.body {
+                pending.append(.dropResponse(status: response.status, fd: fd))
+            } else {
+                pending.append(.dropResponse(status: response.status, fd: nil))
+            }
             return
         }
         if response.close { closeAfterResponse() }
         transition(to: .sending(handlerRunning: exchange.handlerRunning))
-        pending.append(.writeResponse(response, keepAlive: lifecycle == .keepAlive, isHead: exchange.isHead))
+        outgoing = response
+        pending.append(.writeResponse(keepAlive: lifecycle == .keepAlive, isHead: exchange.isHead))
     }
 
     /// The write of `.writeResponse` / `.writeError` is done; `pending`: some of it is
@@ -265,6 +273,18 @@ struct ConnectionMachine {
     /// connection, kept (cleared, not freed) between events, where returning a
     /// fresh array from each event cost an allocation and its copies (~2,500
     /// instructions per keep-alive request).
+    /// The request of the `.dispatch` just handed out (once).
+    mutating func takeRequest() -> HTTPRequest? {
+        defer { incoming = nil }
+        return incoming
+    }
+
+    /// The response of the `.writeResponse` just handed out (once).
+    mutating func takeResponse() -> Response? {
+        defer { outgoing = nil }
+        return outgoing
+    }
+
     mutating func nextAction() -> ConnectionAction? {
         guard next < pending.count else { return nil }
         let action = pending[next]
@@ -297,7 +317,8 @@ struct ConnectionMachine {
             transition(to: .inFlight(Exchange(id: lastID, isHead: request.method == .HEAD, handlerRunning: true)))
             pending.append(.stopTimer)
             pending.append(.pauseReading)
-            pending.append(.dispatch(request, id: lastID))
+            incoming = request
+            pending.append(.dispatch(id: lastID))
         }
     }
 

@@ -41,7 +41,18 @@ struct Client {
     /// What the event just reported asks for, drained the way `Connection.drain` does.
     mutating func words() -> [String] {
         var out: [String] = []
-        while let action = machine.nextAction() { out.append(action.word) }
+        while let action = machine.nextAction() {
+            switch action {
+            case .dispatch(let id):
+                let request = machine.takeRequest()
+                out.append("dispatch \(id) \(request.map { "\($0.method) \($0.path)" } ?? "nothing")")
+            case .writeResponse(let keepAlive, let isHead):
+                let status = machine.takeResponse().map { String($0.status) } ?? "nothing"
+                out.append("write \(status)" + (keepAlive ? "" : " close") + (isHead ? " head" : ""))
+            default:
+                out.append(action.word)
+            }
+        }
         return out
     }
 
@@ -59,13 +70,12 @@ extension ConnectionAction {
         case .stopTimer: return "stop timer"
         case .pauseReading: return "pause"
         case .resumeReading: return "resume"
-        case .dispatch(let request, let id): return "dispatch \(id) \(request.method) \(request.path)"
-        case .writeResponse(let response, let keepAlive, let isHead):
-            return "write \(response.status)" + (keepAlive ? "" : " close") + (isHead ? " head" : "")
+        case .dispatch(let id): return "dispatch \(id)"
+        case .writeResponse(let keepAlive, let isHead): return "write" + (keepAlive ? "" : " close") + (isHead ? " head" : "")
         case .writeError(let error, let isHead): return "error \(error.status)" + (isHead ? " head" : "")
         case .writeStreamHead(let status, _): return "stream head \(status)"
         case .writeChunk(let bytes): return "chunk \(bytes.count)"
-        case .dropResponse(let response): return "drop \(response.status)"
+        case .dropResponse(let status, let fd): return "drop \(status)" + (fd.map { " fd \($0)" } ?? "")
         case .shutdownWrite: return "shutdown write"
         case .close: return "close"
         }
