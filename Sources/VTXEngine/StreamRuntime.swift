@@ -64,6 +64,11 @@ public final class StreamRuntime {
     public var pid: Int32? { machine.pid }
     public var directory: String { engine.root.directory(of: name) }
     public var playlistPath: String { directory + "/" + config.playlistName }
+
+    /// Opens `file` of the stream's directory (`open(2)` flags; -1 and errno on failure).
+    public func openFile(_ file: String, flags: Int32) -> Int32 {
+        Files.openJoined(engine.root.path, name, file, flags: flags)
+    }
     var subject: String { "stream[\(name)]" }
 
     // MARK: requests

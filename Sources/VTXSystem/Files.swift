@@ -14,6 +14,33 @@ public enum Files {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// `open(2)` of `directory/name/file`, the path joined on the stack: a segment
+    /// request would otherwise build it as a String, four appends, per request.
+    /// -1 with `errno` set, ENAMETOOLONG past PATH_MAX.
+    public static func openJoined(_ directory: String, _ name: String, _ file: String, flags: Int32) -> Int32 {
+        var (directory, name, file) = (directory, name, file)
+        return directory.withUTF8 { d in name.withUTF8 { n in file.withUTF8 { f in
+            let length = d.count + n.count + f.count + 2
+            guard length < Int(PATH_MAX) else {
+                errno = ENAMETOOLONG
+                return -1
+            }
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { path in
+                var at = 0
+                func put(_ part: UnsafeBufferPointer<UInt8>) {
+                    if let base = part.baseAddress {
+                        UnsafeMutableRawPointer(path.baseAddress! + at).copyMemory(from: base, byteCount: part.count)
+                    }
+                    at += part.count
+                }
+                put(d); path[at] = 0x2F; at += 1
+                put(n); path[at] = 0x2F; at += 1
+                put(f); path[at] = 0
+                return open(path.baseAddress!, flags)
+            }
+        } } }
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -54,7 +54,7 @@ final class HLSEndpoint {
                 case .ready(nil):
                     // No version read whole yet (one over `Playlist.readLimit`, a format
                     // the rule does not know): the file, as it is now.
-                    self.sendFile(stream.playlistPath, type: type, playlist: true, request, r, stream, uriToken: uriToken)
+                    self.sendFile(stream.config.playlistName, type: type, playlist: true, request, r, stream, uriToken: uriToken)
                 case .unavailable(let why):
                     let failure = HTTPFailure(why)
                     r.send(.text(failure.status, failure.message, headers: self.replies.cors() + failure.headers))
@@ -65,7 +65,7 @@ final class HLSEndpoint {
         // Segments exist only while FFmpeg runs; nothing is started for them.
         r.route = HLSEndpoint.segmentLabel
         guard stream.pid != nil else { return r.send(.text(404, "stream not running", headers: replies.cors())) }
-        sendFile(stream.directory + "/" + file, type: type, playlist: false, request, r, stream)
+        sendFile(file, type: type, playlist: false, request, r, stream)
     }
 
     /// The type of a file by its extension (after the last dot), nil for one not served.
@@ -94,12 +94,12 @@ final class HLSEndpoint {
         }
     }
 
-    /// Opens `path` without following a symlink (and only a regular file), then
-    /// answers with Range/304 handling and the body as a `sendfile` region.
-    func sendFile(_ path: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime,
+    /// Opens `file` of the stream's directory without following a symlink (and only a
+    /// regular file), then answers with Range/304 handling and the body as a `sendfile` region.
+    func sendFile(_ file: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime,
                   uriToken: String? = nil) {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return r.send(openFailure(errno, path)) }
+        let fd = stream.openFile(file, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return r.send(openFailure(errno, stream.directory + "/" + file)) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             closeDescriptor(fd)

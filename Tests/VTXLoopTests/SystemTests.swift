@@ -46,6 +46,23 @@ final class SystemTests: XCTestCase {
         if let proc = FileSystemInfo.of("/proc") { XCTAssertFalse(proc.isRAM) }
     }
 
+    func testOpenJoinedJoinsThreePartsWithSlashes() {
+        let root = makeTempDir("joined")
+        defer { Files.removeTree(root) }
+        XCTAssertEqual(Files.makeDirectories(root + "/cam"), 0)
+        XCTAssertTrue(Files.write(root + "/cam/seg1.ts", "abc"))
+        let fd = Files.openJoined(root, "cam", "seg1.ts", flags: O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        var buffer = [UInt8](repeating: 0, count: 8)
+        XCTAssertEqual(read(fd, &buffer, 8), 3)
+        XCTAssertEqual(Array(buffer[0..<3]), Array("abc".utf8))
+        close(fd)
+        XCTAssertEqual(Files.openJoined(root, "cam", "missing.ts", flags: O_RDONLY), -1)
+        XCTAssertEqual(errno, ENOENT)
+        XCTAssertEqual(Files.openJoined(root, "cam", String(repeating: "a", count: Int(PATH_MAX)), flags: O_RDONLY), -1)
+        XCTAssertEqual(errno, ENAMETOOLONG)
+    }
+
     func testMakeDirectoriesAndRemoveTree() {
         let base = makeTempDir("files")
         defer { Files.removeTree(base) }
