@@ -5,11 +5,22 @@ import VTXSystem
 /// What the HTTP server reports: responses by route pattern and status (bounded
 /// labels, never raw paths) and its open connections.
 final class HTTPMetrics {
-    struct Key: Hashable { var route: String; var status: Int }
-    var requests: [Key: Int] = [:]
+    struct Key { var route: String; var status: Int }
+    /// Responses by route pattern and status: a bounded set (route patterns are
+    /// labels, not paths), so a short array; a key found is moved one place towards
+    /// the front, which keeps the busy keys (playlist and segment 200s) first and
+    /// the count of a response a compare or two, not a hash.
+    var requests: [(key: Key, count: Int)] = []
     var openConnections: () -> Int = { 0 }
 
-    func count(route: String, status: Int) { requests[Key(route: route, status: status), default: 0] += 1 }
+    func count(route: String, status: Int) {
+        guard let i = requests.firstIndex(where: { $0.key.status == status && $0.key.route == route }) else {
+            requests.append((Key(route: route, status: status), 1))
+            return
+        }
+        requests[i].count += 1
+        if i > 0 && requests[i].count > requests[i - 1].count { requests.swapAt(i, i - 1) }
+    }
 }
 
 /// `/metrics` in the Prometheus text format 0.0.4.
