@@ -275,14 +275,16 @@ struct ConnectionMachine {
     /// instructions per keep-alive request).
     /// The request of the `.dispatch` just handed out (once).
     mutating func takeRequest() -> HTTPRequest? {
-        defer { incoming = nil }
-        return incoming
+        var request: HTTPRequest? = nil
+        swap(&request, &incoming)   // moved out: a copy would retain its every field
+        return request
     }
 
     /// The response of the `.writeResponse` just handed out (once).
     mutating func takeResponse() -> Response? {
-        defer { outgoing = nil }
-        return outgoing
+        var response: Response? = nil
+        swap(&response, &outgoing)
+        return response
     }
 
     mutating func nextAction() -> ConnectionAction? {
@@ -299,16 +301,14 @@ struct ConnectionMachine {
     /// Parses the next request, if the previous exchange is over; a handler that
     /// answers at once comes back here through `handlerReturned`, not recursively.
     private mutating func readNext() {
-        guard let result = parser.next() else {
+        switch parser.next() {   // switched on, not bound: a bound copy retained the request's fields
+        case nil:
             let next: State = parser.bufferedBytes == 0 ? .idle : .readingHead
             if next != state {
                 transition(to: next)
                 pending.append(.armTimer(next == .idle ? .idle : .header))
             }
             pending.append(.resumeReading)
-            return
-        }
-        switch result {
         case .failure(let error):
             answerError(error)
         case .success(let request):
