@@ -73,8 +73,12 @@ public final class StreamRuntime {
 
     // MARK: requests
 
-    /// A player asked for the playlist: serve it, start FFmpeg and wait, or refuse.
-    public func requestPlaylist(peer: String, reply: @escaping (PlaylistOutcome) -> Void) {
+    /// A player asked for the playlist: it counts as viewing, and starts FFmpeg if
+    /// the stream is idle. Returns the outcome when it is known now (the stream runs,
+    /// or cannot start); nil when it is not yet — then call `awaitPlaylist` at once.
+    /// Answering a running stream's poll takes no closure (its context and captures
+    /// cost ~900 instructions a request).
+    public func requestPlaylist(peer: String) -> PlaylistOutcome? {
         let now = MonotonicClock.nowMs()
         noteClient(peer, now: now)
         // On a running stream a demand only moves the idle deadline later, and the
@@ -82,19 +86,26 @@ public final class StreamRuntime {
         // segment request): no timer work per playlist poll.
         let actions = machine.demand(now: now)
         if !actions.isEmpty { perform(actions) }
-        let deadline = now + Int64(config.startTimeout) * 1000
         switch machine.phase {
         case .running:
-            reply(.ready(currentPlaylist))
-        case .backoff where (machine.retryAt ?? 0) > deadline, .failed, .idle:
+            return .ready(currentPlaylist)
+        case .backoff where (machine.retryAt ?? 0) > now + startTimeoutMs, .failed, .idle:
             // Nothing to wait for (given up, or the start was refused just now), or the
             // next try comes after this request would have given up: say so now.
-            reply(abortOutcome())
+            return abortOutcome()
         case .starting, .backoff, .stopping:
-            waiters.append(Waiter(deadline: deadline, reply: reply))
-            armTimer()
+            return nil
         }
     }
+
+    /// The reply to the request `requestPlaylist` could not answer: when the stream
+    /// is ready, or gives up, or `start_timeout` passes.
+    public func awaitPlaylist(reply: @escaping (PlaylistOutcome) -> Void) {
+        waiters.append(Waiter(deadline: MonotonicClock.nowMs() + startTimeoutMs, reply: reply))
+        armTimer()
+    }
+
+    var startTimeoutMs: Int64 { Int64(config.startTimeout) * 1000 }
 
     /// A segment (or other file) request: counts as viewing.
     public func noteAccess(peer: String, bytes: Int) {

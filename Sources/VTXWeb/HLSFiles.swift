@@ -45,19 +45,11 @@ final class HLSEndpoint {
         if file == stream.config.playlistName {
             r.route = HLSEndpoint.playlistLabel
             let uriToken = access.uriToken(for: request)
-            stream.requestPlaylist(peer: r.peer) { outcome in
-                switch outcome {
-                case .ready(let copy?):
-                    // From memory: head and body go out in one send.
-                    self.answer(.bytes(copy.bytes), size: copy.bytes.count, modified: copy.modified, type: type,
-                                playlist: true, request, r, stream, uriToken: uriToken)
-                case .ready(nil):
-                    // No version read whole yet (one over `Playlist.readLimit`, a format
-                    // the rule does not know): the file, as it is now.
-                    self.sendFile(stream.config.playlistName, type: type, playlist: true, request, r, stream, uriToken: uriToken)
-                case .unavailable(let why):
-                    let failure = HTTPFailure(why)
-                    r.send(.text(failure.status, failure.message, headers: self.replies.cors() + failure.headers))
+            if let outcome = stream.requestPlaylist(peer: r.peer) {
+                answerPlaylist(outcome, type: type, request, r, stream, uriToken: uriToken)
+            } else {
+                stream.awaitPlaylist { outcome in
+                    self.answerPlaylist(outcome, type: type, request, r, stream, uriToken: uriToken)
                 }
             }
             return
@@ -68,17 +60,42 @@ final class HLSEndpoint {
         sendFile(file, type: type, playlist: false, request, r, stream)
     }
 
+    func answerPlaylist(_ outcome: PlaylistOutcome, type: String, _ request: HTTPRequest, _ r: Responder,
+                        _ stream: StreamRuntime, uriToken: String?) {
+        switch outcome {
+        case .ready(let copy?):
+            // From memory: head and body go out in one send.
+            answer(.bytes(copy.bytes), size: copy.bytes.count, modified: copy.modified, type: type,
+                   playlist: true, request, r, stream, uriToken: uriToken)
+        case .ready(nil):
+            // No version read whole yet (one over `Playlist.readLimit`, a format
+            // the rule does not know): the file, as it is now.
+            sendFile(stream.config.playlistName, type: type, playlist: true, request, r, stream, uriToken: uriToken)
+        case .unavailable(let why):
+            let failure = HTTPFailure(why)
+            r.send(.text(failure.status, failure.message, headers: replies.cors() + failure.headers))
+        }
+    }
+
     /// The type of a file by its extension (after the last dot), nil for one not served.
     static func contentType(of file: String) -> String? {
-        guard let dot = file.utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
-        switch file[file.utf8.index(after: dot)...] {
-        case "m3u8": return "application/vnd.apple.mpegurl"
-        case "ts": return "video/mp2t"
-        case "m4s": return "video/iso.segment"
-        case "mp4": return "video/mp4"
-        case "aac": return "audio/aac"
-        case "vtt": return "text/vtt"
-        default: return nil
+        var file = file
+        return file.withUTF8 { name -> String? in
+            var start = name.count   // of the extension: after the last dot
+            while start > 0 && name[start - 1] != UInt8(ascii: ".") { start -= 1 }
+            guard start > 0, start < name.count, let base = name.baseAddress else { return nil }
+            let ext = UnsafeRawPointer(base + start)
+            let length = name.count - start
+            func named(_ s: StaticString) -> Bool {
+                s.utf8CodeUnitCount == length && memcmp(s.utf8Start, ext, length) == 0
+            }
+            if named("m3u8") { return "application/vnd.apple.mpegurl" }
+            if named("ts") { return "video/mp2t" }
+            if named("m4s") { return "video/iso.segment" }
+            if named("mp4") { return "video/mp4" }
+            if named("aac") { return "audio/aac" }
+            if named("vtt") { return "text/vtt" }
+            return nil
         }
     }
 

@@ -172,6 +172,15 @@ final class HLSServingUnitTests: XCTestCase {
         }
     }
 
+    func testContentTypeByTheLastExtension() {
+        let served = ["index.m3u8": "application/vnd.apple.mpegurl", "seg1.ts": "video/mp2t", "a.b.m4s": "video/iso.segment",
+                      "init.mp4": "video/mp4", "x.aac": "audio/aac", "subs.vtt": "text/vtt"]
+        for (file, type) in served { XCTAssertEqual(HLSEndpoint.contentType(of: file), type, file) }
+        for file in ["", "ts", "a.", ".", "a.tsx", "a.t", "a.m3u", "a.m3u8x", "a.TS", "m3u8.txt"] {
+            XCTAssertNil(HLSEndpoint.contentType(of: file), file)
+        }
+    }
+
     func testPlaylistTokenRewrite() {
         let input = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"key?x=1\",IV=0x1\n#EXTINF:1.0,\nseg0.m4s\n\n#EXTINF:1.0,\r\nseg1.m4s\r\nseg2.ts#frag\n"
         let out = String(decoding: PlaylistToken.adding("a b&c/é", to: Array(input.utf8)), as: UTF8.self)
