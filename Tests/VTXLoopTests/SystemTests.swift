@@ -34,6 +34,15 @@ final class SystemTests: XCTestCase {
         XCTAssertEqual(ProcFS.kilobytes(field: "Threads", in: status), 1)
         XCTAssertNil(ProcFS.kilobytes(field: "Name", in: status))
         XCTAssertNil(ProcFS.kilobytes(field: "VmRSS", in: ""))
+        // Not a number, or no number: nil, as Int("…") of the first word was.
+        XCTAssertNil(ProcFS.kilobytes(field: "A", in: "A: 12x kB\n"))
+        XCTAssertNil(ProcFS.kilobytes(field: "A", in: "A:\nB: 3 kB\n"))
+        XCTAssertNil(ProcFS.kilobytes(field: "A", in: "A"))
+        XCTAssertEqual(ProcFS.kilobytes(field: "A", in: "A:5"), 5, "at the very end of the text")
+        XCTAssertEqual(ProcFS.kilobytes(field: "A", in: "XA: 1 kB\nA: 2 kB\n"), 2, "only at a line's start")
+        // The real files.
+        let meminfoText = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        XCTAssertGreaterThan(ProcFS.kilobytes(field: "MemTotal", in: meminfoText ?? "") ?? 0, 0)
     }
 
     func testDevShmIsRAM() throws {
