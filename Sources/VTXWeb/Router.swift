@@ -9,8 +9,9 @@ struct PathPattern {
     /// One per segment before a `**`: the literal it must be, nil for a `{…}`.
     let literals: [String?]
     let endsInRest: Bool
-    /// Where the `{…}` segments are: a match hands them over without copying them.
-    let paramPositions: [Int]
+    /// Which segments are `{…}`s, a bit each (a match hands them over in place, with
+    /// nothing to allocate or retain but the segments).
+    let paramMask: UInt64
 
     init(_ text: String) {
         self.text = text
@@ -20,9 +21,10 @@ struct PathPattern {
             if s == "**" { rest = true; break }
             literals.append(s.hasPrefix("{") && s.hasSuffix("}") ? nil : String(s))
         }
+        precondition(literals.count <= 64, "a pattern of more than 64 segments: \(text)")
         self.literals = literals
         endsInRest = rest
-        paramPositions = literals.indices.filter { literals[$0] == nil }
+        paramMask = literals.indices.reduce(0) { mask, i in literals[i] == nil ? mask | 1 << i : mask }
     }
 
     /// Whether `segments` fit the pattern (nothing is allocated: this runs per request).
@@ -35,22 +37,26 @@ struct PathPattern {
     }
 
     /// The `{…}` segments if `segments` fit the pattern, else nil.
-    func match(_ segments: [String]) -> [String]? { fits(segments) ? Array(RouteParams(segments, paramPositions)) : nil }
+    func match(_ segments: [String]) -> [String]? { fits(segments) ? Array(RouteParams(segments, paramMask)) : nil }
 }
 
 /// The `{…}` segments of a matched path, read in place from the request's segments.
 struct RouteParams: RandomAccessCollection {
     let segments: [String]
-    let positions: [Int]
+    let mask: UInt64
 
-    init(_ segments: [String], _ positions: [Int]) {
+    init(_ segments: [String], _ mask: UInt64) {
         self.segments = segments
-        self.positions = positions
+        self.mask = mask
     }
 
     var startIndex: Int { 0 }
-    var endIndex: Int { positions.count }
-    subscript(i: Int) -> String { segments[positions[i]] }
+    var endIndex: Int { mask.nonzeroBitCount }
+    subscript(i: Int) -> String {
+        var m = mask
+        for _ in 0..<i { m &= m - 1 }   // clears the lowest bit set, i times
+        return segments[m.trailingZeroBitCount]
+    }
 }
 
 /// What a handler gets: the request, the `{…}` segments of its pattern, and where to answer.
@@ -130,7 +136,7 @@ final class RouteGroup {
 
     func route(for segments: [String]) -> (Route, RouteParams)? {
         for route in routes where route.pattern.fits(segments) {
-            return (route, RouteParams(segments, route.pattern.paramPositions))
+            return (route, RouteParams(segments, route.pattern.paramMask))
         }
         return nil
     }
@@ -144,7 +150,7 @@ struct Router {
     let access: AccessGate
     let replies: Replies
 
-    func handle(_ request: HTTPRequest, _ r: Responder) {
+    @_optimize(speed) func handle(_ request: HTTPRequest, _ r: Responder) {
         let segments = request.segments
         guard let group = groups.first(where: { $0.claims(segments) }) else {
             // Unknown paths are answered without asking for credentials: they hold nothing.
