@@ -9,7 +9,11 @@ public final class Engine {
     public internal(set) var config: GatewayConfig
     public let root: HLSRoot
     public var memoryGuard: MemoryGuard
-    public internal(set) var streams: [StreamRuntime] = []
+    public internal(set) var streams: [StreamRuntime] = [] { didSet { nameIndex = streams.map { ($0.name, $0) } } }
+    /// `streams` by name, for `stream(_:)` (asked per HLS request). Read without an
+    /// exclusivity check (63 instructions each, one more per stream through its
+    /// replaceable config); only `streams` writes it, on the loop's thread.
+    @exclusivity(unchecked) private var nameIndex: [(name: String, stream: StreamRuntime)] = []
     var byName: [String: StreamRuntime] = [:]
     /// Streams removed by a reload whose FFmpeg is still stopping.
     var retiring: [StreamRuntime] = []
@@ -37,9 +41,16 @@ public final class Engine {
             streams.append(runtime)
             byName[s.name] = runtime
         }
+        nameIndex = streams.map { ($0.name, $0) }   // observers do not run in init
     }
 
-    public func stream(_ name: String) -> StreamRuntime? { byName[name] }
+    /// Asked per HLS request. Up to a few streams, comparing names costs less than
+    /// hashing the one asked for; beyond, the dictionary does.
+    public func stream(_ name: String) -> StreamRuntime? {
+        guard nameIndex.count <= 8 else { return byName[name] }
+        for entry in nameIndex where entry.name == name { return entry.stream }
+        return nil
+    }
 
     /// How FFmpeg is started: through our own binary's parent-death step when the
     /// executable is vtx-link (it is not in unit tests of the engine).

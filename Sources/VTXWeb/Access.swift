@@ -60,8 +60,9 @@ final class AccessGate {
     /// `…/index.m3u8?token=…` resolves the playlist's segment URIs against that URL
     /// without its query, so the playlist it gets must carry the token.
     func uriToken(for request: HTTPRequest) -> String? {
-        guard let auth, auth.protectsHLS, !auth.allows(request) else { return nil }
-        return request.queryValue("token")
+        // The query first: without a token there is no header to check again.
+        guard let auth, auth.protectsHLS, let given = request.queryValue("token"), !auth.allows(request) else { return nil }
+        return given
     }
 
     /// Runs `body` once after `ms` on a timer that closes itself. Pending ones are

@@ -4,16 +4,18 @@ enum Routes {
     static func table(replies: Replies, hls: HLSEndpoint, api: APIEndpoint, metrics: MetricsEndpoint,
                       snapshots: SnapshotEndpoint) -> [RouteGroup] {
         [
+            // First: nearly every request is a player's, and the groups' claims do not
+            // overlap, so the walk usually ends at its first step.
+            RouteGroup(claims: ["/hls/**"], label: "/hls/{stream}/{file}", access: .hlsCredentials, errors: .cors,
+                       preflight: replies.corsPreflight, routes: [
+                // The playlist or a segment, told apart by the handler (labels `HLSEndpoint.*Label`).
+                Route("/hls/{stream}/{file}", [.GET, .HEAD, .OPTIONS], hls.serve),
+            ]),
             RouteGroup(claims: ["/healthz"], label: "/healthz", access: .open, errors: .text, routes: [
                 Route("/healthz", [.GET, .HEAD]) { $0.responder.send(.text(200, "ok")) },
             ]),
             RouteGroup(claims: ["/metrics"], label: "/metrics", access: .metricsCredentials, errors: .text, routes: [
                 Route("/metrics", [.GET, .HEAD], metrics.serve),
-            ]),
-            RouteGroup(claims: ["/hls/**"], label: "/hls/{stream}/{file}", access: .hlsCredentials, errors: .cors,
-                       preflight: replies.corsPreflight, routes: [
-                // The playlist or a segment, told apart by the handler (labels `HLSEndpoint.*Label`).
-                Route("/hls/{stream}/{file}", [.GET, .HEAD, .OPTIONS], hls.serve),
             ]),
             RouteGroup(claims: ["/api/**"], label: "/api", access: .credentials, errors: .json, routes: [
                 Route("/api/v1/streams", [.GET, .HEAD], api.list),
