@@ -23,7 +23,9 @@ public struct ServerLimits {
 /// Accepts connections, parses requests, answers them in order through a handler.
 /// Knows nothing of routes: `handler` gets each request and a `Responder`.
 public final class HTTPServer {
-    public typealias Handler = (HTTPRequest, Responder) -> Void
+    /// The request is handed over (`consuming`): the router moves it into its route request
+    /// instead of copying it, which retained its every field.
+    public typealias Handler = (consuming HTTPRequest, Responder) -> Void
 
     let loop: EventLoop
     let limits: ServerLimits

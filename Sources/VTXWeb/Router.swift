@@ -152,7 +152,7 @@ struct Router {
 
     /// Optimised for speed, unlike the rest (`-Osize`): there its copies of the request
     /// are `rep movsb`, a step per byte (~250 instructions per request under callgrind).
-    @_optimize(speed) func handle(_ request: HTTPRequest, _ r: Responder) {
+    @_optimize(speed) func handle(_ request: consuming HTTPRequest, _ r: Responder) {
         let segments = request.segments
         guard let group = groups.first(where: { $0.claims(segments) }) else {
             // Unknown paths are answered without asking for credentials: they hold nothing.
@@ -183,6 +183,6 @@ struct Router {
             return r.send(replies.methodNotAllowed(group.errors, allow: route.allow))
         }
         if !checkedFirst, !access.admit(request, r, group.access, group.errors) { return }
-        handler(RouteRequest(request: request, params: params, responder: r))
+        handler(RouteRequest(request: consume request, params: params, responder: r))
     }
 }
