@@ -61,6 +61,30 @@ public final class TCPConnection: HandleOwner {
         if !more { flush(notify: false) }
     }
 
+    /// Sends `bytes` now when nothing is queued before them, and queues (copies) only
+    /// what the kernel does not take: the caller's buffer is free again on return.
+    /// `more`: a file region follows (the bytes go out with MSG_MORE).
+    public func write(_ bytes: UnsafeRawBufferPointer, more: Bool = false) {
+        guard !isClosed, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        var sent = 0
+        if output.isEmpty && file == nil {
+            while sent < bytes.count {
+                let n = send(fd, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                    failed(); return
+                }
+                sent += n
+            }
+        }
+        if sent < bytes.count {
+            if output.isEmpty { outputOffset = 0 }
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[sent...]))
+        }
+        if !more { flush(notify: false) }
+    }
+
     /// Queues `count` bytes of `fileFD` from `offset`; the connection closes `fileFD` when done.
     public func sendFile(_ fileFD: Int32, offset: Int, count: Int) {
         precondition(file == nil, "one file at a time")

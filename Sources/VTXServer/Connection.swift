@@ -135,19 +135,31 @@ final class Connection {
         let head = ResponseHead(status: response.status, lines: response.lines, headers: response.headers)
         let contentLength = bodiless ? nil : response.contentLength
         let omitBody = isHead || bodiless
+        let (date, name) = (server.dateLine(), server.serverLine)
         switch response.body {
         case .bytes(let body) where !omitBody:
             // Head and body in one buffer, one send.
-            socket.write(head.serialize(date: server.dateLine(), server: server.serverLine, keepAlive: keepAlive,
-                                        contentLength: contentLength, body: body))
+            put(head, date, name, keepAlive, contentLength, body: body, more: false)
         case .file(let fd, let offset, let count) where !omitBody:
-            socket.write(head.serialize(date: server.dateLine(), server: server.serverLine, keepAlive: keepAlive,
-                                        contentLength: contentLength), more: true)
+            put(head, date, name, keepAlive, contentLength, body: [], more: true)
             socket.sendFile(fd, offset: offset, count: count)
         case .empty, .bytes, .file:
             response.body.release()
-            socket.write(head.serialize(date: server.dateLine(), server: server.serverLine, keepAlive: keepAlive,
-                                        contentLength: contentLength))
+            put(head, date, name, keepAlive, contentLength, body: [], more: false)
+        }
+    }
+
+    /// Writes the head (and `body`) in the server's scratch buffer and sends it from
+    /// there; one too long for it gets its own buffer.
+    func put(_ head: ResponseHead, _ date: HeaderLines, _ name: HeaderLines, _ keepAlive: Bool, _ contentLength: Int?,
+             body: [UInt8], more: Bool) {
+        if head.byteBound(date: date, server: name, body: body) <= HTTPServer.scratchSize {
+            let n = head.write(to: server.scratch, date: date, server: name, keepAlive: keepAlive,
+                               contentLength: contentLength, body: body)
+            socket.write(UnsafeRawBufferPointer(start: server.scratch, count: n), more: more)
+        } else {
+            socket.write(head.serialize(date: date, server: name, keepAlive: keepAlive, contentLength: contentLength,
+                                        body: body), more: more)
         }
     }
 

@@ -36,6 +36,12 @@ public final class HTTPServer {
     /// The open connections: the server owns them from accept to close.
     var connections: [ObjectIdentifier: Connection] = [:]
     var dates = DateCache()
+    /// Where response heads (and small bodies with them) are written before they are
+    /// sent: one buffer for the server, as the loop is single-threaded and a head is
+    /// handed to the kernel (or copied to its connection's queue) before the next is
+    /// written. Pages are touched only as far as the longest head.
+    let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: HTTPServer.scratchSize)
+    static let scratchSize = 16 * 1024
     var shuttingDown = false
     var shutdownTimer: LoopTimer?
 
@@ -57,6 +63,8 @@ public final class HTTPServer {
         listeners.append(listener)
         return listener.port
     }
+
+    deinit { scratch.deallocate() }
 
     public var openConnections: Int { connections.count }
 
