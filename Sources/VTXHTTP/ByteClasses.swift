@@ -134,3 +134,31 @@ func anyListElement(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _
     }
     return false
 }
+
+/// The first index in `from..<to` whose byte is a control character
+/// (< 0x20 or DEL), or `to`. Eight bytes per step (SWAR): the head scanner
+/// spends most of its time here, and a typical line has only CR LF in it.
+@inline(__always)
+func skipPlainHeadBytes(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
+    var i = from
+    if let base = p.baseAddress {
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= to {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // A byte < 0x20 (exact for "any": bytes >= 0x80 only mask themselves
+            // out through ~x) or a byte equal to 0x7F (zero after the xor).
+            let below = (x &- ones &* 0x20) & ~x & highs
+            let d = x ^ (ones &* 0x7F)
+            let del = (d &- ones) & ~d & highs
+            if below | del != 0 { break }
+            i += 8
+        }
+    }
+    while i < to {
+        let b = p[i]
+        if b < 0x20 || b == 0x7F { break }
+        i += 1
+    }
+    return i
+}

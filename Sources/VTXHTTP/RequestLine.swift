@@ -91,14 +91,39 @@ extension RequestParser {
     /// only the path and query are used) or `*` for OPTIONS. Visible ASCII
     /// only; a fragment is never sent by a conforming client → 400.
     mutating func parseTarget(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> HTTPParseError? {
+        // One pass: the character checks, and where the query starts and
+        // whether anything needs decoding, so the common target costs one scan.
         var i = start
+        var query = end
+        var percent = false
         while i < end {
             let b = p[i]
             if b < 0x21 || b > 0x7E { return .badRequest("invalid character in request target") }
             if b == asciiHash { return .badRequest("fragment in request target") }
+            if b == asciiQuestion && query == end { query = i }
+            if b == asciiPercent && query == end { percent = true }
             i += 1
         }
         head.target = makeString(p, start, end)
+
+        if p[start] == asciiSlash && !percent {
+            // origin-form with nothing to decode (almost every request): the
+            // path is the target's bytes, so the String is shared when there
+            // is no query.
+            let path = UnsafeBufferPointer(rebasing: p[start..<query])
+            if let e = validateDecodedPath(path) { return e }
+            head.path = query == end ? head.target : makeString(p, start, query)
+            head.segments = splitPathSegments(path)
+            if query < end {
+                switch decodeQueryBytes(UnsafeBufferPointer(rebasing: p[(query + 1)..<end])) {
+                case .success(let pairs): head.query = pairs
+                case .failure(let e): return e
+                }
+            } else {
+                head.query = []
+            }
+            return nil
+        }
 
         if end - start == 1 && p[start] == 0x2A { // "*"
             guard head.method == .OPTIONS else { return .badRequest("asterisk-form target requires OPTIONS") }

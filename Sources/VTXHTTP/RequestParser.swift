@@ -221,6 +221,15 @@ public struct RequestParser {
         let end = p.count
         var i = scan.pos
         while i < end {
+            if !scan.pendingCR {
+                // Bytes that are neither control characters nor past a limit
+                // need nothing but skipping; only CR, LF, HTAB, other
+                // controls and the byte at a limit take the full path below.
+                let limit = scan.headersStart < 0 ? scan.lineStart + limits.requestLine
+                                                  : scan.headersStart + limits.headerBlock
+                i = skipPlainHeadBytes(p, from: i, to: min(end, max(limit, i)))
+                if i == end { break }
+            }
             let b = p[i]
             // Limits first, so the byte that crosses one is refused even if
             // it would have completed the line.
