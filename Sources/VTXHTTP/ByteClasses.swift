@@ -23,12 +23,11 @@
 /// RFC 9110 §5.6.2 `tchar`.
 @inline(__always)
 func isTokenByte(_ b: UInt8) -> Bool {
-    switch b {
-    case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true // DIGIT / ALPHA
-    case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E:
-        return true // ! # $ % & ' * + - . ^ _ ` | ~
-    default: return false
-    }
+    // DIGIT / ALPHA / ! # $ % & ' * + - . ^ _ ` | ~ as a 128-bit set in two
+    // immediates (a shift and a test per byte; a global table would cost a
+    // lazy-initialisation check, a switch a chain of compares).
+    let word: UInt64 = b < 64 ? 0x03FF_6CFA_0000_0000 : (b < 128 ? 0x57FF_FFFF_C7FF_FFFE : 0)
+    return (word >> UInt64(b & 63)) & 1 != 0
 }
 
 /// Control characters that may never appear in a request head (HTAB is
@@ -160,5 +159,23 @@ func skipPlainHeadBytes(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> 
         if b < 0x20 || b == 0x7F { break }
         i += 1
     }
+    return i
+}
+
+/// The first index in `from..<to` holding `byte`, or `to`; eight bytes per step.
+@inline(__always)
+func indexOfByte(_ byte: UInt8, _ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
+    var i = from
+    if let base = p.baseAddress {
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let pattern = ones &* UInt64(byte)
+        while i + 8 <= to {
+            let d = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ pattern
+            if (d &- ones) & ~d & highs != 0 { break } // some byte of d is zero
+            i += 8
+        }
+    }
+    while i < to && p[i] != byte { i += 1 }
     return i
 }

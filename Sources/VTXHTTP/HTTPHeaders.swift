@@ -1,18 +1,29 @@
 /// Request (or response) header fields in the order received, with names
 /// kept as sent and looked up ASCII-case-insensitively.
 ///
-/// A flat array rather than a dictionary: requests carry a handful of
+/// A flat list rather than a dictionary: requests carry a handful of
 /// headers, a linear scan beats hashing at that size and keeps order and
 /// duplicates (which the parser must see to reject e.g. two Host fields).
+///
+/// Fields the parser received stay bytes (`received`, one copy of the
+/// header block) until asked for: a
+/// player sends eight or so and a handler reads two or three, so making two
+/// Strings per field up front was most of the cost of parsing a request.
+/// Fields added through the API (`added`) come after the received ones.
 public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public typealias Element = (name: String, value: String)
 
-    @usableFromInline var fields: [(name: String, value: String)]
+    /// The received header block as it came (lines with their CRLFs), then a
+    /// table of 4 offsets into it per field (4 bytes each, native order):
+    /// name start, name end, value start, value end (OWS trimmed).
+    var received: [UInt8] = []
+    var receivedCount = 0
+    var added: [(name: String, value: String)] = []
 
-    public init() { fields = [] }
+    public init() {}
 
     public init(_ fields: [(String, String)]) {
-        self.fields = fields.map { (name: $0.0, value: $0.1) }
+        added = fields.map { (name: $0.0, value: $0.1) }
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
@@ -22,35 +33,54 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
     // MARK: Collection (position-based access, in received order)
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { fields.count }
-    public var count: Int { fields.count }
-    public subscript(position: Int) -> (name: String, value: String) { fields[position] }
+    public var endIndex: Int { receivedCount + added.count }
+    public var count: Int { receivedCount + added.count }
+
+    public subscript(position: Int) -> (name: String, value: String) {
+        if position >= receivedCount { return added[position - receivedCount] }
+        return received.withUnsafeBufferPointer { receivedField($0, receivedCount, position) }
+    }
 
     // MARK: Lookup by name
 
     /// First value of the field `name` (case-insensitive), or nil.
     public subscript(_ name: String) -> String? {
-        for f in fields where asciiCaseInsensitiveEquals(f.name, name) { return f.value }
+        var found: String? = nil
+        _ = forEachReceived(named: name) { p, vs, ve in
+            found = makeString(p, vs, ve)
+            return true
+        }
+        if found != nil { return found }
+        for f in added where asciiCaseInsensitiveEquals(f.name, name) { return f.value }
         return nil
     }
 
     /// All values of the field `name`, in order received.
     public func values(_ name: String) -> [String] {
         var out: [String] = []
-        for f in fields where asciiCaseInsensitiveEquals(f.name, name) { out.append(f.value) }
+        _ = forEachReceived(named: name) { p, vs, ve in
+            out.append(makeString(p, vs, ve))
+            return false
+        }
+        for f in added where asciiCaseInsensitiveEquals(f.name, name) { out.append(f.value) }
         return out
     }
 
     /// Whether at least one field `name` is present.
     public func contains(_ name: String) -> Bool {
-        for f in fields where asciiCaseInsensitiveEquals(f.name, name) { return true }
+        if forEachReceived(named: name, { _, _, _ in true }) { return true }
+        for f in added where asciiCaseInsensitiveEquals(f.name, name) { return true }
         return false
     }
 
     /// Whether any field `name`, read as a comma-separated list (RFC 9110
     /// §5.6.1), contains `token` (case-insensitive). E.g. `Connection: close`.
     public func containsToken(_ name: String, _ token: String) -> Bool {
-        for f in fields where asciiCaseInsensitiveEquals(f.name, name) {
+        let inReceived = forEachReceived(named: name) { p, vs, ve in
+            anyListElement(p, vs, ve) { s, e in bytesEqualCaseInsensitive(p, s, e, token) }
+        }
+        if inReceived { return true }
+        for f in added where asciiCaseInsensitiveEquals(f.name, name) {
             let found = withUTF8Bytes(f.value[...]) { p in
                 anyListElement(p, 0, p.count) { s, e in bytesEqualCaseInsensitive(p, s, e, token) }
             }
@@ -63,7 +93,7 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
 
     /// Appends a field (keeps any existing ones of the same name).
     public mutating func add(name: String, value: String) {
-        fields.append((name: name, value: value))
+        added.append((name: name, value: value))
     }
 
     /// Removes every field `name`, then appends one with `value`.
@@ -74,11 +104,85 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
 
     /// Removes every field `name`.
     public mutating func remove(_ name: String) {
-        fields.removeAll { asciiCaseInsensitiveEquals($0.name, name) }
+        materialize()
+        added.removeAll { asciiCaseInsensitiveEquals($0.name, name) }
     }
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
-        lhs.fields.count == rhs.fields.count
-            && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+        lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
+
+    // MARK: Received fields (the parser's side)
+
+    /// Keeps the header block `p[from..<to]` (whole lines; the parser has
+    /// validated them) and indexes its `count` fields. One allocation of the
+    /// exact size and one copy, once the head is complete.
+    mutating func setReceived(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, count: Int) {
+        if count == 0 { return }
+        let block = to - from
+        received = [UInt8](unsafeUninitializedCapacity: block + 16 * count) { out, initialized in
+            let raw = UnsafeMutableRawPointer(out.baseAddress!)
+            raw.copyMemory(from: p.baseAddress! + from, byteCount: block)
+            let q = UnsafeBufferPointer(start: UnsafePointer(out.baseAddress!), count: block)
+            var line = 0
+            for k in 0..<count {
+                var colon = line
+                while q[colon] != asciiColon { colon += 1 }
+                // No CR inside a line (a bare CR is refused), so the first one ends it.
+                let cr = indexOfByte(asciiCR, q, from: colon, to: block)
+                var vs = colon + 1, ve = cr
+                while vs < ve && (q[vs] == asciiSP || q[vs] == asciiHTAB) { vs += 1 }
+                while ve > vs && (q[ve - 1] == asciiSP || q[ve - 1] == asciiHTAB) { ve -= 1 }
+                let t = block + 16 * k
+                raw.storeBytes(of: UInt32(line), toByteOffset: t, as: UInt32.self)
+                raw.storeBytes(of: UInt32(colon), toByteOffset: t + 4, as: UInt32.self)
+                raw.storeBytes(of: UInt32(vs), toByteOffset: t + 8, as: UInt32.self)
+                raw.storeBytes(of: UInt32(ve), toByteOffset: t + 12, as: UInt32.self)
+                line = cr + 2
+            }
+            initialized = block + 16 * count
+        }
+        receivedCount = count
+    }
+
+    /// Turns received fields into Strings ahead of the added ones, before a
+    /// mutation that may remove some of them.
+    mutating func materialize() {
+        if receivedCount == 0 { return }
+        var all: [(name: String, value: String)] = []
+        all.reserveCapacity(count)
+        for f in self { all.append(f) }
+        added = all
+        received = []
+        receivedCount = 0
+    }
+
+    /// Calls `body` with the value range of each received field `name`
+    /// until it returns true; returns whether it did.
+    func forEachReceived(named name: String, _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> Bool) -> Bool {
+        if receivedCount == 0 { return false }
+        return received.withUnsafeBufferPointer { p in
+            let wanted = name.utf8.count
+            let table = p.count - 16 * receivedCount
+            for k in 0..<receivedCount {
+                let ns = load32(p, table + 16 * k), ne = load32(p, table + 16 * k + 4)
+                if ne - ns == wanted && bytesEqualCaseInsensitive(p, ns, ne, name)
+                    && body(p, load32(p, table + 16 * k + 8), load32(p, table + 16 * k + 12)) {
+                    return true
+                }
+            }
+            return false
+        }
+    }
+}
+
+@inline(__always)
+func load32(_ p: UnsafeBufferPointer<UInt8>, _ offset: Int) -> Int {
+    Int(UnsafeRawPointer(p.baseAddress!).loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+}
+
+/// Received field number `k` of `count`.
+func receivedField(_ p: UnsafeBufferPointer<UInt8>, _ count: Int, _ k: Int) -> (name: String, value: String) {
+    let t = p.count - 16 * count + 16 * k
+    return (name: makeString(p, load32(p, t), load32(p, t + 4)), value: makeString(p, load32(p, t + 8), load32(p, t + 12)))
 }

@@ -36,9 +36,8 @@ extension RequestParser {
             break
         }
 
-        // One right-sized allocation instead of growing 1→2→4→8→16.
-        if head.headers.fields.isEmpty { head.headers.fields.reserveCapacity(16) }
-        head.headers.add(name: makeString(p, start, colon), value: makeString(p, vs, ve))
+        // The field itself is kept by `HTTPHeaders.setReceived` once the
+        // head is complete: one copy of the whole block, no String yet.
         return nil
     }
 

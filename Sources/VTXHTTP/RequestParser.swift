@@ -280,7 +280,10 @@ public struct RequestParser {
             scan.headersStart = next
             return nil
         }
-        if contentEnd == start { return .complete(bodyStart: next) }
+        if contentEnd == start {
+            head.headers.setReceived(p, from: scan.headersStart, to: start, count: scan.headerLines)
+            return .complete(bodyStart: next)
+        }
         scan.headerLines += 1
         if scan.headerLines > limits.headerCount {
             return .error(HTTPParseError(status: 431, reason: "too many header fields"))
