@@ -120,27 +120,22 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
     mutating func setReceived(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, count: Int) {
         if count == 0 { return }
         let block = to - from
-        received = [UInt8](unsafeUninitializedCapacity: block + 16 * count) { out, initialized in
-            let raw = UnsafeMutableRawPointer(out.baseAddress!)
-            raw.copyMemory(from: p.baseAddress! + from, byteCount: block)
-            let q = UnsafeBufferPointer(start: UnsafePointer(out.baseAddress!), count: block)
-            var line = 0
-            for k in 0..<count {
-                var colon = line
-                while q[colon] != asciiColon { colon += 1 }
-                // No CR inside a line (a bare CR is refused), so the first one ends it.
-                let cr = indexOfByte(asciiCR, q, from: colon, to: block)
-                var vs = colon + 1, ve = cr
-                while vs < ve && (q[vs] == asciiSP || q[vs] == asciiHTAB) { vs += 1 }
-                while ve > vs && (q[ve - 1] == asciiSP || q[ve - 1] == asciiHTAB) { ve -= 1 }
-                let t = block + 16 * k
-                raw.storeBytes(of: UInt32(line), toByteOffset: t, as: UInt32.self)
-                raw.storeBytes(of: UInt32(colon), toByteOffset: t + 4, as: UInt32.self)
-                raw.storeBytes(of: UInt32(vs), toByteOffset: t + 8, as: UInt32.self)
-                raw.storeBytes(of: UInt32(ve), toByteOffset: t + 12, as: UInt32.self)
-                line = cr + 2
-            }
-            initialized = block + 16 * count
+        // reserve + append: `[UInt8](unsafeUninitializedCapacity:)` goes through
+        // an unspecialised allocation path that looks up metadata every time.
+        received.reserveCapacity(block + 16 * count)
+        received.append(contentsOf: UnsafeBufferPointer(rebasing: p[from..<to]))
+        var line = from
+        for _ in 0..<count {
+            var colon = line
+            while p[colon] != asciiColon { colon += 1 }
+            // No CR inside a line (a bare CR is refused), so the first one ends it.
+            let cr = indexOfByte(asciiCR, p, from: colon, to: to)
+            var vs = colon + 1, ve = cr
+            while vs < ve && (p[vs] == asciiSP || p[vs] == asciiHTAB) { vs += 1 }
+            while ve > vs && (p[ve - 1] == asciiSP || p[ve - 1] == asciiHTAB) { ve -= 1 }
+            let span = SIMD4<UInt32>(UInt32(line - from), UInt32(colon - from), UInt32(vs - from), UInt32(ve - from))
+            withUnsafeBytes(of: span) { received.append(contentsOf: $0) }
+            line = cr + 2
         }
         receivedCount = count
     }

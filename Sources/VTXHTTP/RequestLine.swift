@@ -23,14 +23,14 @@ extension RequestParser {
         // if a later check fails, so an error answer to HEAD carries no body.
         let method = classifyMethod(p, start, sp1)
         if case .supported(let m) = method {
-            head.method = m
+            head.request.method = m
             head.methodKnown = true
         }
 
         switch parseVersion(p, sp2 + 1, end) {
         case .malformed: return .badRequest("malformed HTTP version")
         case .unsupported: return HTTPParseError(status: 505, reason: "HTTP version not supported")
-        case .supported(let v): head.version = v
+        case .supported(let v): head.request.version = v
         }
 
         switch method {
@@ -104,7 +104,7 @@ extension RequestParser {
             if b == asciiPercent && query == end { percent = true }
             i += 1
         }
-        head.target = makeString(p, start, end)
+        head.request.target = makeString(p, start, end)
 
         if p[start] == asciiSlash && !percent {
             // origin-form with nothing to decode (almost every request): the
@@ -112,24 +112,24 @@ extension RequestParser {
             // is no query.
             let path = UnsafeBufferPointer(rebasing: p[start..<query])
             if let e = validateDecodedPath(path) { return e }
-            head.path = query == end ? head.target : makeString(p, start, query)
-            head.segments = splitPathSegments(path)
+            head.request.path = query == end ? head.request.target : makeString(p, start, query)
+            head.request.segments = splitPathSegments(path)
             if query < end {
                 switch decodeQueryBytes(UnsafeBufferPointer(rebasing: p[(query + 1)..<end])) {
-                case .success(let pairs): head.query = pairs
+                case .success(let pairs): head.request.query = pairs
                 case .failure(let e): return e
                 }
             } else {
-                head.query = []
+                head.request.query = []
             }
             return nil
         }
 
         if end - start == 1 && p[start] == 0x2A { // "*"
-            guard head.method == .OPTIONS else { return .badRequest("asterisk-form target requires OPTIONS") }
-            head.path = "*"
-            head.segments = []
-            head.query = []
+            guard head.request.method == .OPTIONS else { return .badRequest("asterisk-form target requires OPTIONS") }
+            head.request.path = "*"
+            head.request.segments = []
+            head.request.query = []
             return nil
         }
 
@@ -150,13 +150,13 @@ extension RequestParser {
 
         if q == pathStart {
             // absolute-form without a path ("http://h" or "http://h?x") means "/".
-            head.path = "/"
-            head.segments = []
+            head.request.path = "/"
+            head.request.segments = []
         } else {
             switch decodePathBytes(UnsafeBufferPointer(rebasing: p[pathStart..<q])) {
             case .success(let r):
-                head.path = r.path
-                head.segments = r.segments
+                head.request.path = r.path
+                head.request.segments = r.segments
             case .failure(let e):
                 return e
             }
@@ -164,11 +164,11 @@ extension RequestParser {
 
         if q < end {
             switch decodeQueryBytes(UnsafeBufferPointer(rebasing: p[(q + 1)..<end])) {
-            case .success(let pairs): head.query = pairs
+            case .success(let pairs): head.request.query = pairs
             case .failure(let e): return e
             }
         } else {
-            head.query = []
+            head.request.query = []
         }
         return nil
     }
