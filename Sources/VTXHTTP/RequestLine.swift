@@ -91,29 +91,32 @@ extension RequestParser {
     /// only the path and query are used) or `*` for OPTIONS. Visible ASCII
     /// only; a fragment is never sent by a conforming client → 400.
     mutating func parseTarget(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> HTTPParseError? {
-        // One pass: the character checks, and where the query starts and
-        // whether anything needs decoding, so the common target costs one scan.
+        // One pass: the character checks, and where the query starts, whether
+        // anything needs decoding and how many segments the path has, so the
+        // common target costs two short walks and no decoding machinery.
         var i = start
         var query = end
         var percent = false
+        var slashes = 0
         while i < end {
             let b = p[i]
             if b < 0x21 || b > 0x7E { return .badRequest("invalid character in request target") }
             if b == asciiHash { return .badRequest("fragment in request target") }
-            if b == asciiQuestion && query == end { query = i }
-            if b == asciiPercent && query == end { percent = true }
+            if query == end {
+                if b == asciiQuestion { query = i }
+                if b == asciiPercent { percent = true }
+                if b == asciiSlash { slashes += 1 }
+            }
             i += 1
         }
         head.request.target = makeString(p, start, end)
 
         if p[start] == asciiSlash && !percent {
             // origin-form with nothing to decode (almost every request): the
-            // path is the target's bytes, so the String is shared when there
-            // is no query.
-            let path = UnsafeBufferPointer(rebasing: p[start..<query])
-            if let e = validateDecodedPath(path) { return e }
+            // decoded path is the raw one, so validate and split it in one
+            // walk, and share the target's String when there is no query.
+            if let e = validateAndSplitPlainPath(p, start, query, slashes) { return e }
             head.request.path = query == end ? head.request.target : makeString(p, start, query)
-            head.request.segments = splitPathSegments(path)
             if query < end {
                 switch decodeQueryBytes(UnsafeBufferPointer(rebasing: p[(query + 1)..<end])) {
                 case .success(let pairs): head.request.query = pairs
@@ -170,6 +173,37 @@ extension RequestParser {
         } else {
             head.request.query = []
         }
+        return nil
+    }
+
+    /// `validateDecodedPath` and `splitPathSegments` in one walk, for a path
+    /// `p[start..<end]` of visible ASCII without "%" (so no control
+    /// characters, and decoding would change nothing). Errors come in byte
+    /// order, as `validateDecodedPath` reports them.
+    mutating func validateAndSplitPlainPath(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                                            _ slashes: Int) -> HTTPParseError? {
+        var segments: [String] = []
+        if end - start > 1 { // "/" has no segments
+            segments.reserveCapacity(slashes) // one allocation, not 1→2→4
+            var segStart = start + 1
+            var i = segStart
+            while true {
+                if i == end || p[i] == asciiSlash {
+                    let len = i - segStart
+                    if (len == 1 && p[segStart] == asciiDot)
+                        || (len == 2 && p[segStart] == asciiDot && p[segStart + 1] == asciiDot) {
+                        return .badRequest("dot segment in path")
+                    }
+                    segments.append(makeString(p, segStart, i))
+                    if i == end { break }
+                    segStart = i + 1
+                } else if p[i] == asciiBackslash {
+                    return .badRequest("backslash in path")
+                }
+                i += 1
+            }
+        }
+        head.request.segments = segments
         return nil
     }
 
