@@ -179,3 +179,24 @@ func indexOfByte(_ byte: UInt8, _ p: UnsafeBufferPointer<UInt8>, from: Int, to: 
     while i < to && p[i] != byte { i += 1 }
     return i
 }
+
+// Eight bytes at a time (SWAR) for the scanners. `swarHas`/`swarHasLess` say
+// whether any byte matches (exact as a yes/no; `swarHasLess` needs n <= 0x80);
+// `swarMatches` marks each matching byte exactly (0x80 in its position).
+@inline(__always)
+func swarHas(_ x: UInt64, _ byte: UInt8) -> Bool {
+    let d = x ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+    return (d &- 0x0101_0101_0101_0101) & ~d & 0x8080_8080_8080_8080 != 0
+}
+
+@inline(__always)
+func swarHasLess(_ x: UInt64, _ n: UInt8) -> Bool {
+    (x &- 0x0101_0101_0101_0101 &* UInt64(n)) & ~x & 0x8080_8080_8080_8080 != 0
+}
+
+@inline(__always)
+func swarMatches(_ x: UInt64, _ byte: UInt8) -> UInt64 {
+    let d = x ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+    let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    return ~(((d & low) &+ low) | d | low)
+}

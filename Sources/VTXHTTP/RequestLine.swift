@@ -13,8 +13,10 @@ extension RequestParser {
             i += 1
         }
         if sp1 == end { return .badRequest("missing request target") }
-        var sp2 = sp1 + 1
-        while sp2 < end && p[sp2] != asciiSP { sp2 += 1 }
+        // The walk that finds the second SP also classifies the target's
+        // bytes, so the target is read once; its errors wait their turn below.
+        let target = scanTarget(p, sp1 + 1, end)
+        let sp2 = target.end
         // "GET /" is HTTP/0.9; we do not speak it.
         if sp2 == end { return .badRequest("missing HTTP version") }
         if sp2 == sp1 + 1 { return .badRequest("malformed request line") }
@@ -39,7 +41,56 @@ extension RequestParser {
         case .unknown: return HTTPParseError(status: 501, reason: "method not implemented")
         }
 
-        return parseTarget(p, sp1 + 1, sp2)
+        return parseTarget(p, sp1 + 1, sp2, target)
+    }
+
+    /// What one walk over a request-target found.
+    struct TargetScan {
+        /// The SP that ends the target, or the end of the line.
+        var end: Int
+        /// First byte that is not visible ASCII, or a "#"; -1 if none.
+        var firstBad = -1
+        /// First "?", or `end`.
+        var query = -1
+        /// A "%" before the query.
+        var percent = false
+        /// "/"s before the query.
+        var slashes = 0
+    }
+
+    /// Walks the target from `from` to the next SP (or `lineEnd`), eight
+    /// bytes per step while they are plain path bytes (visible ASCII but
+    /// `# ? %` and SP).
+    func scanTarget(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ lineEnd: Int) -> TargetScan {
+        var t = TargetScan(end: lineEnd)
+        var i = from
+        let raw = UnsafeRawPointer(p.baseAddress!)
+        while true {
+            if t.query < 0 {
+                while i + 8 <= lineEnd {
+                    let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if x & 0x8080_8080_8080_8080 != 0 || swarHasLess(x, 0x21) || swarHas(x, 0x7F)
+                        || swarHas(x, asciiHash) || swarHas(x, asciiQuestion) || swarHas(x, asciiPercent) { break }
+                    t.slashes += swarMatches(x, asciiSlash).nonzeroBitCount
+                    i += 8
+                }
+            }
+            if i == lineEnd { break }
+            let b = p[i]
+            if b == asciiSP {
+                t.end = i
+                break
+            }
+            if t.firstBad < 0 && (b < 0x21 || b > 0x7E || b == asciiHash) { t.firstBad = i }
+            if t.query < 0 {
+                if b == asciiQuestion { t.query = i }
+                else if b == asciiPercent { t.percent = true }
+                else if b == asciiSlash { t.slashes += 1 }
+            }
+            i += 1
+        }
+        if t.query < 0 { t.query = t.end }
+        return t
     }
 
     enum VersionParse { case supported(HTTPVersion), unsupported, malformed }
@@ -90,25 +141,12 @@ extension RequestParser {
     /// request-target (RFC 9112 §3.2): origin-form, absolute-form (http/https;
     /// only the path and query are used) or `*` for OPTIONS. Visible ASCII
     /// only; a fragment is never sent by a conforming client → 400.
-    mutating func parseTarget(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> HTTPParseError? {
-        // One pass: the character checks, and where the query starts, whether
-        // anything needs decoding and how many segments the path has, so the
-        // common target costs two short walks and no decoding machinery.
-        var i = start
-        var query = end
-        var percent = false
-        var slashes = 0
-        while i < end {
-            let b = p[i]
-            if b < 0x21 || b > 0x7E { return .badRequest("invalid character in request target") }
-            if b == asciiHash { return .badRequest("fragment in request target") }
-            if query == end {
-                if b == asciiQuestion { query = i }
-                if b == asciiPercent { percent = true }
-                if b == asciiSlash { slashes += 1 }
-            }
-            i += 1
+    mutating func parseTarget(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ t: TargetScan) -> HTTPParseError? {
+        if t.firstBad >= 0 {
+            if p[t.firstBad] == asciiHash { return .badRequest("fragment in request target") }
+            return .badRequest("invalid character in request target")
         }
+        let query = t.query, percent = t.percent, slashes = t.slashes
         head.request.target = makeString(p, start, end)
 
         if p[start] == asciiSlash && !percent {
