@@ -162,24 +162,6 @@ func skipPlainHeadBytes(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> 
     return i
 }
 
-/// The first index in `from..<to` holding `byte`, or `to`; eight bytes per step.
-@inline(__always)
-func indexOfByte(_ byte: UInt8, _ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
-    var i = from
-    if let base = p.baseAddress {
-        let raw = UnsafeRawPointer(base)
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let pattern = ones &* UInt64(byte)
-        while i + 8 <= to {
-            let d = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ pattern
-            if (d &- ones) & ~d & highs != 0 { break } // some byte of d is zero
-            i += 8
-        }
-    }
-    while i < to && p[i] != byte { i += 1 }
-    return i
-}
-
 // Eight bytes at a time (SWAR) for the scanners. `swarHas`/`swarHasLess` say
 // whether any byte matches (exact as a yes/no; `swarHasLess` needs n <= 0x80);
 // `swarMatches` marks each matching byte exactly (0x80 in its position).

@@ -13,9 +13,11 @@
 public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public typealias Element = (name: String, value: String)
 
-    /// The received header block as it came (lines with their CRLFs), then a
-    /// table of 4 offsets into it per field (4 bytes each, native order):
-    /// name start, name end, value start, value end (OWS trimmed).
+    /// Received fields: a table of 4 offsets per field (4 bytes each, native
+    /// order: name start, name end, value start, value end, OWS trimmed,
+    /// relative to the block), then the header block as it came (lines with
+    /// their CRLFs). The parser appends an entry as each line ends and the
+    /// block once the head is complete.
     var received: [UInt8] = []
     var receivedCount = 0
     var added: [(name: String, value: String)] = []
@@ -114,30 +116,19 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
 
     // MARK: Received fields (the parser's side)
 
-    /// Keeps the header block `p[from..<to]` (whole lines; the parser has
-    /// validated them) and indexes its `count` fields. One allocation of the
-    /// exact size and one copy, once the head is complete.
-    mutating func setReceived(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, count: Int) {
-        if count == 0 { return }
-        let block = to - from
-        // reserve + append: `[UInt8](unsafeUninitializedCapacity:)` goes through
-        // an unspecialised allocation path that looks up metadata every time.
-        received.reserveCapacity(block + 16 * count)
+    /// Notes a received field; offsets are relative to the header block.
+    mutating func appendReceivedField(_ ns: Int, _ ne: Int, _ vs: Int, _ ve: Int) {
+        let entry = SIMD4<UInt32>(UInt32(truncatingIfNeeded: ns), UInt32(truncatingIfNeeded: ne),
+                                  UInt32(truncatingIfNeeded: vs), UInt32(truncatingIfNeeded: ve))
+        withUnsafeBytes(of: entry) { received.append(contentsOf: $0) }
+        receivedCount += 1
+    }
+
+    /// Keeps the header block (`p[from..<to]`, whole lines) the noted
+    /// fields point into.
+    mutating func finishReceived(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) {
+        if receivedCount == 0 { return }
         received.append(contentsOf: UnsafeBufferPointer(rebasing: p[from..<to]))
-        var line = from
-        for _ in 0..<count {
-            var colon = line
-            while p[colon] != asciiColon { colon += 1 }
-            // No CR inside a line (a bare CR is refused), so the first one ends it.
-            let cr = indexOfByte(asciiCR, p, from: colon, to: to)
-            var vs = colon + 1, ve = cr
-            while vs < ve && (p[vs] == asciiSP || p[vs] == asciiHTAB) { vs += 1 }
-            while ve > vs && (p[ve - 1] == asciiSP || p[ve - 1] == asciiHTAB) { ve -= 1 }
-            let span = SIMD4<UInt32>(UInt32(line - from), UInt32(colon - from), UInt32(vs - from), UInt32(ve - from))
-            withUnsafeBytes(of: span) { received.append(contentsOf: $0) }
-            line = cr + 2
-        }
-        receivedCount = count
     }
 
     /// Turns received fields into Strings ahead of the added ones, before a
@@ -158,11 +149,11 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
         if receivedCount == 0 { return false }
         return received.withUnsafeBufferPointer { p in
             let wanted = name.utf8.count
-            let table = p.count - 16 * receivedCount
+            let block = 16 * receivedCount
             for k in 0..<receivedCount {
-                let ns = load32(p, table + 16 * k), ne = load32(p, table + 16 * k + 4)
+                let ns = block + load32(p, 16 * k), ne = block + load32(p, 16 * k + 4)
                 if ne - ns == wanted && bytesEqualCaseInsensitive(p, ns, ne, name)
-                    && body(p, load32(p, table + 16 * k + 8), load32(p, table + 16 * k + 12)) {
+                    && body(p, block + load32(p, 16 * k + 8), block + load32(p, 16 * k + 12)) {
                     return true
                 }
             }
@@ -178,6 +169,7 @@ func load32(_ p: UnsafeBufferPointer<UInt8>, _ offset: Int) -> Int {
 
 /// Received field number `k` of `count`.
 func receivedField(_ p: UnsafeBufferPointer<UInt8>, _ count: Int, _ k: Int) -> (name: String, value: String) {
-    let t = p.count - 16 * count + 16 * k
-    return (name: makeString(p, load32(p, t), load32(p, t + 4)), value: makeString(p, load32(p, t + 8), load32(p, t + 12)))
+    let block = 16 * count, t = 16 * k
+    return (name: makeString(p, block + load32(p, t), block + load32(p, t + 4)),
+            value: makeString(p, block + load32(p, t + 8), block + load32(p, t + 12)))
 }

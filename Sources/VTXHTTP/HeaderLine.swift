@@ -36,8 +36,16 @@ extension RequestParser {
             break
         }
 
-        // The field itself is kept by `HTTPHeaders.setReceived` once the
-        // head is complete: one copy of the whole block, no String yet.
+        // No String yet: the field is kept as offsets into the header block,
+        // which `endOfLine` copies once the head is complete.
+        if head.request.headers.receivedCount == 0 {
+            // One allocation when the whole head is already here (the usual
+            // case): the rest of the block plus a dozen table entries. Capped
+            // so a body that follows in the same read does not inflate it.
+            head.request.headers.received.reserveCapacity(min(p.count - start, 2048) + 16 * 12)
+        }
+        let base = scan.headersStart
+        head.request.headers.appendReceivedField(start - base, colon - base, vs - base, ve - base)
         return nil
     }
 

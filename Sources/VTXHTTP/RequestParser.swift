@@ -326,7 +326,7 @@ public struct RequestParser {
             return nil
         }
         if contentEnd == start {
-            head.request.headers.setReceived(p, from: scan.headersStart, to: start, count: scan.headerLines)
+            head.request.headers.finishReceived(p, from: scan.headersStart, to: start)
             return .complete(bodyStart: next)
         }
         scan.headerLines += 1
