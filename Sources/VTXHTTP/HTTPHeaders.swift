@@ -5,42 +5,58 @@
 /// headers, a linear scan beats hashing at that size and keeps order and
 /// duplicates (which the parser must see to reject e.g. two Host fields).
 ///
-/// Fields the parser received stay bytes (`received`, one copy of the
-/// header block) until asked for: a
-/// player sends eight or so and a handler reads two or three, so making two
-/// Strings per field up front was most of the cost of parsing a request.
-/// Fields added through the API (`added`) come after the received ones.
+/// Fields the parser received stay bytes (one copy of the header block)
+/// until asked for: a player sends eight or so and a handler reads two or
+/// three, so making two Strings per field up front was most of the cost of
+/// parsing a request. Any mutation turns them into Strings first.
 public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public typealias Element = (name: String, value: String)
 
-    /// Received fields: a table of 4 offsets per field (4 bytes each, native
-    /// order: name start, name end, value start, value end, OWS trimmed,
-    /// relative to the block), then the header block as it came (lines with
-    /// their CRLFs). The parser appends an entry as each line ends and the
-    /// block once the head is complete.
-    var received: [UInt8] = []
-    var receivedCount = 0
-    var added: [(name: String, value: String)] = []
+    /// One case with one reference, not two arrays side by side: requests are
+    /// copied several times on their way to a handler, and every stored
+    /// reference is a retain and a release per copy.
+    enum Storage: Sendable {
+        case fields([(name: String, value: String)])
+        /// `count` fields as received: a table of 4 offsets per field (4 bytes
+        /// each, native order: name start, name end, value start, value end,
+        /// OWS trimmed, relative to the block), then the header block as it
+        /// came (lines with their CRLFs). Built by the parser.
+        case received([UInt8], count: Int)
+    }
 
-    public init() {}
+    var storage: Storage
+
+    public init() { storage = .fields([]) }
 
     public init(_ fields: [(String, String)]) {
-        added = fields.map { (name: $0.0, value: $0.1) }
+        storage = .fields(fields.map { (name: $0.0, value: $0.1) })
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }
 
+    /// Headers over a table and block laid out as `Storage.received` says.
+    init(received: [UInt8], count: Int) {
+        storage = count == 0 ? .fields([]) : .received(received, count: count)
+    }
+
     // MARK: Collection (position-based access, in received order)
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { receivedCount + added.count }
-    public var count: Int { receivedCount + added.count }
+    public var endIndex: Int { count }
+    public var count: Int {
+        switch storage {
+        case .fields(let f): return f.count
+        case .received(_, let n): return n
+        }
+    }
 
     public subscript(position: Int) -> (name: String, value: String) {
-        if position >= receivedCount { return added[position - receivedCount] }
-        return received.withUnsafeBufferPointer { receivedField($0, receivedCount, position) }
+        switch storage {
+        case .fields(let f): return f[position]
+        case .received(let bytes, let n): return bytes.withUnsafeBufferPointer { receivedField($0, n, position) }
+        }
     }
 
     // MARK: Lookup by name
@@ -53,7 +69,7 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
             return true
         }
         if found != nil { return found }
-        for f in added where asciiCaseInsensitiveEquals(f.name, name) { return f.value }
+        for f in addedFields where asciiCaseInsensitiveEquals(f.name, name) { return f.value }
         return nil
     }
 
@@ -64,14 +80,14 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
             out.append(makeString(p, vs, ve))
             return false
         }
-        for f in added where asciiCaseInsensitiveEquals(f.name, name) { out.append(f.value) }
+        for f in addedFields where asciiCaseInsensitiveEquals(f.name, name) { out.append(f.value) }
         return out
     }
 
     /// Whether at least one field `name` is present.
     public func contains(_ name: String) -> Bool {
         if forEachReceived(named: name, { _, _, _ in true }) { return true }
-        for f in added where asciiCaseInsensitiveEquals(f.name, name) { return true }
+        for f in addedFields where asciiCaseInsensitiveEquals(f.name, name) { return true }
         return false
     }
 
@@ -82,7 +98,7 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
             anyListElement(p, vs, ve) { s, e in bytesEqualCaseInsensitive(p, s, e, token) }
         }
         if inReceived { return true }
-        for f in added where asciiCaseInsensitiveEquals(f.name, name) {
+        for f in addedFields where asciiCaseInsensitiveEquals(f.name, name) {
             let found = withUTF8Bytes(f.value[...]) { p in
                 anyListElement(p, 0, p.count) { s, e in bytesEqualCaseInsensitive(p, s, e, token) }
             }
@@ -95,7 +111,9 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
 
     /// Appends a field (keeps any existing ones of the same name).
     public mutating func add(name: String, value: String) {
-        added.append((name: name, value: value))
+        var f = takeFields()
+        f.append((name: name, value: value))
+        storage = .fields(f)
     }
 
     /// Removes every field `name`, then appends one with `value`.
@@ -106,51 +124,49 @@ public struct HTTPHeaders: RandomAccessCollection, Sendable, Equatable, Expressi
 
     /// Removes every field `name`.
     public mutating func remove(_ name: String) {
-        materialize()
-        added.removeAll { asciiCaseInsensitiveEquals($0.name, name) }
+        var f = takeFields()
+        f.removeAll { asciiCaseInsensitiveEquals($0.name, name) }
+        storage = .fields(f)
     }
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
         lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
-    // MARK: Received fields (the parser's side)
+    // MARK: Storage
 
-    /// Notes a received field; offsets are relative to the header block.
-    mutating func appendReceivedField(_ ns: Int, _ ne: Int, _ vs: Int, _ ve: Int) {
-        let entry = SIMD4<UInt32>(UInt32(truncatingIfNeeded: ns), UInt32(truncatingIfNeeded: ne),
-                                  UInt32(truncatingIfNeeded: vs), UInt32(truncatingIfNeeded: ve))
-        withUnsafeBytes(of: entry) { received.append(contentsOf: $0) }
-        receivedCount += 1
+    /// The fields as Strings, leaving `storage` empty so the array is
+    /// uniquely referenced and the caller can mutate it in place.
+    mutating func takeFields() -> [(name: String, value: String)] {
+        switch storage {
+        case .fields(let f):
+            storage = .fields([])
+            return f
+        case .received(let bytes, let n):
+            var all: [(name: String, value: String)] = []
+            all.reserveCapacity(n)
+            bytes.withUnsafeBufferPointer { p in
+                for k in 0..<n { all.append(receivedField(p, n, k)) }
+            }
+            storage = .fields([])
+            return all
+        }
     }
 
-    /// Keeps the header block (`p[from..<to]`, whole lines) the noted
-    /// fields point into.
-    mutating func finishReceived(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) {
-        if receivedCount == 0 { return }
-        received.append(contentsOf: UnsafeBufferPointer(rebasing: p[from..<to]))
-    }
-
-    /// Turns received fields into Strings ahead of the added ones, before a
-    /// mutation that may remove some of them.
-    mutating func materialize() {
-        if receivedCount == 0 { return }
-        var all: [(name: String, value: String)] = []
-        all.reserveCapacity(count)
-        for f in self { all.append(f) }
-        added = all
-        received = []
-        receivedCount = 0
+    /// Fields held as Strings (none when they are still received bytes).
+    var addedFields: [(name: String, value: String)] {
+        if case .fields(let f) = storage { return f }
+        return []
     }
 
     /// Calls `body` with the value range of each received field `name`
     /// until it returns true; returns whether it did.
     func forEachReceived(named name: String, _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> Bool) -> Bool {
-        if receivedCount == 0 { return false }
-        return received.withUnsafeBufferPointer { p in
+        guard case .received(let bytes, let n) = storage else { return false }
+        return bytes.withUnsafeBufferPointer { p in
             let wanted = name.utf8.count
-            let block = 16 * receivedCount
-            for k in 0..<receivedCount {
+            let block = 16 * n
+            for k in 0..<n {
                 let ns = block + load32(p, 16 * k), ne = block + load32(p, 16 * k + 4)
                 if ne - ns == wanted && bytesEqualCaseInsensitive(p, ns, ne, name)
                     && body(p, block + load32(p, 16 * k + 8), block + load32(p, 16 * k + 12)) {

@@ -37,15 +37,19 @@ extension RequestParser {
         }
 
         // No String yet: the field is kept as offsets into the header block,
-        // which `endOfLine` copies once the head is complete.
-        if head.request.headers.receivedCount == 0 {
+        // which `endOfLine` appends once the head is complete (the layout of
+        // `HTTPHeaders.Storage.received`).
+        if head.headerCount == 0 {
             // One allocation when the whole head is already here (the usual
             // case): the rest of the block plus a dozen table entries. Capped
             // so a body that follows in the same read does not inflate it.
-            head.request.headers.received.reserveCapacity(min(p.count - start, 2048) + 16 * 12)
+            head.headerTable.reserveCapacity(min(p.count - start, 2048) + 16 * 12)
         }
         let base = scan.headersStart
-        head.request.headers.appendReceivedField(start - base, colon - base, vs - base, ve - base)
+        let entry = SIMD4<UInt32>(UInt32(truncatingIfNeeded: start - base), UInt32(truncatingIfNeeded: colon - base),
+                                  UInt32(truncatingIfNeeded: vs - base), UInt32(truncatingIfNeeded: ve - base))
+        withUnsafeBytes(of: entry) { head.headerTable.append(contentsOf: $0) }
+        head.headerCount += 1
         return nil
     }
 

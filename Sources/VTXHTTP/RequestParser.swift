@@ -52,6 +52,9 @@ public struct RequestParser {
     /// How many bytes the request that `feed` parsed straight from the
     /// caller's bytes took; it waits in `head` for `next()`. 0 when none.
     var readyLength = 0
+    /// The error `feed` ran into parsing straight from the caller's bytes
+    /// (then `readyLength` counts those bytes), for `next()` to report.
+    var pendingFailure: HTTPParseError? = nil
 
     public init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
@@ -93,7 +96,10 @@ public struct RequestParser {
                     if bodyStart >= 0 { buf.reserveCapacity(max(p.count, bodyStart + bodyLength)) }
                     buf.append(contentsOf: p)
                 case .failed(let e):
-                    _ = fail(e)
+                    // Reported by `next()`, as if the bytes had been buffered:
+                    // feeding only ever adds to `bufferedBytes`.
+                    pendingFailure = e
+                    readyLength = p.count
                 case .complete(let length):
                     // The request waits in `head` for `next()`.
                     readyLength = length
@@ -119,6 +125,7 @@ public struct RequestParser {
     public mutating func next() -> Result<HTTPRequest, HTTPParseError>? {
         if readyLength > 0 {
             readyLength = 0
+            if let e = pendingFailure { return fail(e) }
             return .success(takeRequest())
         }
         if let e = failure { return .failure(e) }
@@ -205,6 +212,8 @@ public struct RequestParser {
     mutating func fail(_ e: HTTPParseError) -> Result<HTTPRequest, HTTPParseError> {
         failure = e
         failedMethod = head.methodKnown ? head.request.method : nil
+        pendingFailure = nil
+        readyLength = 0
         buf = []
         readIndex = 0
         head = PendingHead()
@@ -249,6 +258,9 @@ public struct RequestParser {
         var transferEncoding = false
         var connectionClose = false
         var connectionKeepAlive = false
+        /// Offsets of the header fields so far (see `HTTPHeaders.Storage`).
+        var headerTable: [UInt8] = []
+        var headerCount = 0
 
         /// Clears everything but `request` (already moved out).
         mutating func resetFraming() {
@@ -259,6 +271,7 @@ public struct RequestParser {
             transferEncoding = false
             connectionClose = false
             connectionKeepAlive = false
+            headerCount = 0 // `headerTable` was moved into the request
         }
     }
 
@@ -326,7 +339,12 @@ public struct RequestParser {
             return nil
         }
         if contentEnd == start {
-            head.request.headers.finishReceived(p, from: scan.headersStart, to: start)
+            if head.headerCount > 0 {
+                var table: [UInt8] = []
+                swap(&table, &head.headerTable)
+                table.append(contentsOf: UnsafeBufferPointer(rebasing: p[scan.headersStart..<start]))
+                head.request.headers = HTTPHeaders(received: table, count: head.headerCount)
+            }
             return .complete(bodyStart: next)
         }
         scan.headerLines += 1
