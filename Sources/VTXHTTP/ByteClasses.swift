@@ -23,12 +23,11 @@
 /// RFC 9110 §5.6.2 `tchar`.
 @inline(__always)
 func isTokenByte(_ b: UInt8) -> Bool {
-    switch b {
-    case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true // DIGIT / ALPHA
-    case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E:
-        return true // ! # $ % & ' * + - . ^ _ ` | ~
-    default: return false
-    }
+    // DIGIT / ALPHA / ! # $ % & ' * + - . ^ _ ` | ~ as a 128-bit set in two
+    // immediates (a shift and a test per byte; a global table would cost a
+    // lazy-initialisation check, a switch a chain of compares).
+    let word: UInt64 = b < 64 ? 0x03FF_6CFA_0000_0000 : (b < 128 ? 0x57FF_FFFF_C7FF_FFFE : 0)
+    return (word >> UInt64(b & 63)) & 1 != 0
 }
 
 /// Control characters that may never appear in a request head (HTAB is
@@ -133,4 +132,53 @@ func anyListElement(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _
         i = j + 1
     }
     return false
+}
+
+/// The first index in `from..<to` whose byte is a control character
+/// (< 0x20 or DEL), or `to`. Eight bytes per step (SWAR): the head scanner
+/// spends most of its time here, and a typical line has only CR LF in it.
+@inline(__always)
+func skipPlainHeadBytes(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
+    var i = from
+    if let base = p.baseAddress {
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= to {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // A byte < 0x20 (exact for "any": bytes >= 0x80 only mask themselves
+            // out through ~x) or a byte equal to 0x7F (zero after the xor).
+            let below = (x &- ones &* 0x20) & ~x & highs
+            let d = x ^ (ones &* 0x7F)
+            let del = (d &- ones) & ~d & highs
+            if below | del != 0 { break }
+            i += 8
+        }
+    }
+    while i < to {
+        let b = p[i]
+        if b < 0x20 || b == 0x7F { break }
+        i += 1
+    }
+    return i
+}
+
+// Eight bytes at a time (SWAR) for the scanners. `swarHas`/`swarHasLess` say
+// whether any byte matches (exact as a yes/no; `swarHasLess` needs n <= 0x80);
+// `swarMatches` marks each matching byte exactly (0x80 in its position).
+@inline(__always)
+func swarHas(_ x: UInt64, _ byte: UInt8) -> Bool {
+    let d = x ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+    return (d &- 0x0101_0101_0101_0101) & ~d & 0x8080_8080_8080_8080 != 0
+}
+
+@inline(__always)
+func swarHasLess(_ x: UInt64, _ n: UInt8) -> Bool {
+    (x &- 0x0101_0101_0101_0101 &* UInt64(n)) & ~x & 0x8080_8080_8080_8080 != 0
+}
+
+@inline(__always)
+func swarMatches(_ x: UInt64, _ byte: UInt8) -> UInt64 {
+    let d = x ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+    let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    return ~(((d & low) &+ low) | d | low)
 }

@@ -36,9 +36,20 @@ extension RequestParser {
             break
         }
 
-        // One right-sized allocation instead of growing 1→2→4→8→16.
-        if head.headers.fields.isEmpty { head.headers.fields.reserveCapacity(16) }
-        head.headers.add(name: makeString(p, start, colon), value: makeString(p, vs, ve))
+        // No String yet: the field is kept as offsets into the header block,
+        // which `endOfLine` appends once the head is complete (the layout of
+        // `HTTPHeaders.Storage.received`).
+        if head.headerCount == 0 {
+            // One allocation when the whole head is already here (the usual
+            // case): the rest of the block plus a dozen table entries. Capped
+            // so a body that follows in the same read does not inflate it.
+            head.headerTable.reserveCapacity(min(p.count - start, 2048) + 16 * 12)
+        }
+        let base = scan.headersStart
+        let entry = SIMD4<UInt32>(UInt32(truncatingIfNeeded: start - base), UInt32(truncatingIfNeeded: colon - base),
+                                  UInt32(truncatingIfNeeded: vs - base), UInt32(truncatingIfNeeded: ve - base))
+        withUnsafeBytes(of: entry) { head.headerTable.append(contentsOf: $0) }
+        head.headerCount += 1
         return nil
     }
 

@@ -75,7 +75,10 @@ func splitPathSegments(_ p: UnsafeBufferPointer<UInt8>) -> [String] {
     // Over the bytes (valid UTF-8, split at ASCII "/" only): String indices cost
     // several times more, on every request.
     if p.count <= 1 { return [] } // "/"
+    var slashes = 0
+    for b in p where b == asciiSlash { slashes += 1 }
     var result: [String] = []
+    result.reserveCapacity(slashes) // one allocation, not 1→2→4
     var segStart = 1
     for i in 1..<p.count where p[i] == asciiSlash {
         result.append(String(decoding: UnsafeBufferPointer(rebasing: p[segStart..<i]), as: UTF8.self))

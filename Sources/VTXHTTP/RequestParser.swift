@@ -3,7 +3,9 @@
 /// The connection reads into one loop-wide buffer and calls `feed`; the
 /// parser copies in only what it must keep (the bytes of requests not yet
 /// returned) and `next()` hands out complete requests one at a time,
-/// in order, so pipelined requests work naturally.
+/// in order, so pipelined requests work naturally. When nothing is held,
+/// `feed` parses the first request straight from the caller's bytes, so the
+/// usual keep-alive request is never copied into `buf` at all.
 ///
 /// Memory and CPU are bounded per connection:
 /// - each head byte is examined once: the scan position survives between
@@ -47,6 +49,12 @@ public struct RequestParser {
     var bodyLength = 0
     var failure: HTTPParseError? = nil
     var failedMethod: HTTPMethod? = nil
+    /// How many bytes the request that `feed` parsed straight from the
+    /// caller's bytes took; it waits in `head` for `next()`. 0 when none.
+    var readyLength = 0
+    /// The error `feed` ran into parsing straight from the caller's bytes
+    /// (then `readyLength` counts those bytes), for `next()` to report.
+    var pendingFailure: HTTPParseError? = nil
 
     public init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
@@ -54,7 +62,7 @@ public struct RequestParser {
 
     /// Bytes held for requests not yet returned (a partial request and/or
     /// pipelined ones). Connections can use it for backpressure.
-    public var bufferedBytes: Int { buf.count - readIndex }
+    public var bufferedBytes: Int { buf.count - readIndex + readyLength }
 
     /// Capacity of the internal buffer; 0 whenever nothing is buffered.
     public var bufferCapacity: Int { buf.capacity }
@@ -68,12 +76,38 @@ public struct RequestParser {
     /// out of an error answered to HEAD (RFC 9110 §9.3.2).
     public var currentMethod: HTTPMethod? {
         if failure != nil { return failedMethod }
-        return head.methodKnown ? head.method : nil
+        return head.methodKnown ? head.request.method : nil
     }
 
     /// Appends received bytes. Ignored after an error.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil, !bytes.isEmpty else { return }
+        if buf.isEmpty && readyLength == 0 {
+            // Nothing held (a keep-alive connection between requests, the
+            // usual case): parse straight from the caller's bytes and keep
+            // only what is left over, instead of copying the request into
+            // `buf` to parse it there. The same `step` decides in the same
+            // byte order, so the outcome cannot differ.
+            bytes.withMemoryRebound(to: UInt8.self) { p in
+                switch step(p) {
+                case .needMore:
+                    // Size the buffer for exactly this body instead of letting
+                    // Array double past it (a 64 KiB body must not pin 128 KiB).
+                    if bodyStart >= 0 { buf.reserveCapacity(max(p.count, bodyStart + bodyLength)) }
+                    buf.append(contentsOf: p)
+                case .failed(let e):
+                    // Reported by `next()`, as if the bytes had been buffered:
+                    // feeding only ever adds to `bufferedBytes`.
+                    pendingFailure = e
+                    readyLength = p.count
+                case .complete(let length):
+                    // The request waits in `head` for `next()`.
+                    readyLength = length
+                    if length < p.count { buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[length...])) }
+                }
+            }
+            return
+        }
         // Drop consumed bytes once they are at least half the buffer: keeps
         // the copy cost amortised O(1) per byte even if the caller feeds
         // again before draining a pipelined backlog.
@@ -89,52 +123,75 @@ public struct RequestParser {
     /// The next complete request, an error, or nil when more bytes are needed.
     /// After an error, always returns that error again.
     public mutating func next() -> Result<HTTPRequest, HTTPParseError>? {
+        if readyLength > 0 {
+            readyLength = 0
+            if let e = pendingFailure { return fail(e) }
+            return .success(takeRequest())
+        }
         if let e = failure { return .failure(e) }
+        // A second reference to the storage (no copy: nothing writes to
+        // `buf` while parsing) lets `step` run on a raw pointer while
+        // `self`'s other fields are updated.
+        let bytes = buf
+        let base = readIndex
+        let result = bytes.withUnsafeBufferPointer { whole in step(UnsafeBufferPointer(rebasing: whole[base...])) }
+        switch result {
+        case .needMore:
+            compact()
+            if bodyStart >= 0 && buf.capacity < bodyStart + bodyLength { buf.reserveCapacity(bodyStart + bodyLength) }
+            return nil
+        case .failed(let e):
+            return fail(e)
+        case .complete(let length):
+            readIndex += length
+            if readIndex == buf.count {
+                buf = [] // idle connection: hold no storage
+                readIndex = 0
+            }
+            return .success(takeRequest())
+        }
+    }
 
+    enum Step {
+        case needMore
+        case failed(HTTPParseError)
+        /// `head.request` is complete; it took this many bytes of the input.
+        case complete(length: Int)
+    }
+
+    /// Parses at most one request from `p`, the bytes not yet returned
+    /// (offsets in `scan` and `bodyStart` are relative to its start).
+    mutating func step(_ p: UnsafeBufferPointer<UInt8>) -> Step {
         if bodyStart < 0 {
-            switch scanHead() {
-            case .needMore:
-                compact()
-                return nil
-            case .error(let e):
-                return fail(e)
+            switch scanHead(p) {
+            case .needMore: return .needMore
+            case .error(let e): return .failed(e)
             case .complete(let start):
-                if let e = finishHead() { return fail(e) }
+                if let e = finishHead() { return .failed(e) }
                 bodyStart = start
             }
         }
-
         let needed = bodyStart + bodyLength
-        if bufferedBytes < needed {
-            compact()
-            // Size the buffer for exactly this body instead of letting
-            // Array double past it (a 64 KiB body must not pin 128 KiB).
-            if buf.capacity < needed { buf.reserveCapacity(needed) }
-            return nil
-        }
+        if p.count < needed { return .needMore }
 
-        let from = readIndex + bodyStart
-        let body: [UInt8] = bodyLength == 0 ? [] : Array(buf[from..<(from + bodyLength)])
-        var h = PendingHead()
-        swap(&h, &head)
-        let keepAlive: Bool
-        switch h.version {
-        case .http11: keepAlive = !h.connectionClose
-        case .http10: keepAlive = h.connectionKeepAlive && !h.connectionClose
+        if bodyLength > 0 { head.request.body = Array(UnsafeBufferPointer(rebasing: p[bodyStart..<needed])) }
+        switch head.request.version {
+        case .http11: head.request.keepAlive = !head.connectionClose
+        case .http10: head.request.keepAlive = head.connectionKeepAlive && !head.connectionClose
         }
-        let request = HTTPRequest(method: h.method, version: h.version, target: h.target,
-                                  path: h.path, segments: h.segments, query: h.query,
-                                  headers: h.headers, body: body, keepAlive: keepAlive)
-
-        readIndex = from + bodyLength
         scan = HeadScan()
         bodyStart = -1
         bodyLength = 0
-        if readIndex == buf.count {
-            buf = [] // idle connection: hold no storage
-            readIndex = 0
-        }
-        return .success(request)
+        return .complete(length: needed)
+    }
+
+    /// Moves the complete request out of `head` (a swap: no retain/release
+    /// per field, no Optional to copy through) and clears the rest.
+    mutating func takeRequest() -> HTTPRequest {
+        var request = HTTPRequest()
+        swap(&request, &head.request)
+        head.resetFraming()
+        return request
     }
 
     // MARK: Buffer management
@@ -154,7 +211,9 @@ public struct RequestParser {
 
     mutating func fail(_ e: HTTPParseError) -> Result<HTTPRequest, HTTPParseError> {
         failure = e
-        failedMethod = head.methodKnown ? head.method : nil
+        failedMethod = head.methodKnown ? head.request.method : nil
+        pendingFailure = nil
+        readyLength = 0
         buf = []
         readIndex = 0
         head = PendingHead()
@@ -187,15 +246,10 @@ public struct RequestParser {
     /// What has been parsed of the current head so far (lines are parsed as
     /// soon as they end, so the head is never walked twice).
     struct PendingHead {
-        var method: HTTPMethod = .GET
-        /// `method` was read from the request line (not the default).
+        /// The request as far as parsed; moved out whole when complete.
+        var request = HTTPRequest()
+        /// `request.method` was read from the request line (not the default).
         var methodKnown = false
-        var version: HTTPVersion = .http11
-        var target = ""
-        var path = ""
-        var segments: [String] = []
-        var query: [(name: String, value: String)] = []
-        var headers = HTTPHeaders()
         var hostCount = 0
         var contentLength: Int? = nil
         /// First Content-Length problem; reported only at the end of the
@@ -204,16 +258,20 @@ public struct RequestParser {
         var transferEncoding = false
         var connectionClose = false
         var connectionKeepAlive = false
-    }
+        /// Offsets of the header fields so far (see `HTTPHeaders.Storage`).
+        var headerTable: [UInt8] = []
+        var headerCount = 0
 
-    mutating func scanHead() -> HeadScanResult {
-        // A second reference to the storage (no copy: nothing writes to
-        // `buf` while scanning) lets the loop run on a raw pointer while
-        // `self`'s other fields are updated.
-        let bytes = buf
-        let base = readIndex
-        return bytes.withUnsafeBufferPointer { whole in
-            scanHead(UnsafeBufferPointer(rebasing: whole[base...]))
+        /// Clears everything but `request` (already moved out).
+        mutating func resetFraming() {
+            methodKnown = false
+            hostCount = 0
+            contentLength = nil
+            contentLengthError = nil
+            transferEncoding = false
+            connectionClose = false
+            connectionKeepAlive = false
+            headerCount = 0 // `headerTable` was moved into the request
         }
     }
 
@@ -221,6 +279,15 @@ public struct RequestParser {
         let end = p.count
         var i = scan.pos
         while i < end {
+            if !scan.pendingCR {
+                // Bytes that are neither control characters nor past a limit
+                // need nothing but skipping; only CR, LF, HTAB, other
+                // controls and the byte at a limit take the full path below.
+                let limit = scan.headersStart < 0 ? scan.lineStart + limits.requestLine
+                                                  : scan.headersStart + limits.headerBlock
+                i = skipPlainHeadBytes(p, from: i, to: min(end, max(limit, i)))
+                if i == end { break }
+            }
             let b = p[i]
             // Limits first, so the byte that crosses one is refused even if
             // it would have completed the line.
@@ -271,7 +338,15 @@ public struct RequestParser {
             scan.headersStart = next
             return nil
         }
-        if contentEnd == start { return .complete(bodyStart: next) }
+        if contentEnd == start {
+            if head.headerCount > 0 {
+                var table: [UInt8] = []
+                swap(&table, &head.headerTable)
+                table.append(contentsOf: UnsafeBufferPointer(rebasing: p[scan.headersStart..<start]))
+                head.request.headers = HTTPHeaders(received: table, count: head.headerCount)
+            }
+            return .complete(bodyStart: next)
+        }
         scan.headerLines += 1
         if scan.headerLines > limits.headerCount {
             return .error(HTTPParseError(status: 431, reason: "too many header fields"))
@@ -290,7 +365,7 @@ public struct RequestParser {
         }
         if let e = head.contentLengthError { return e }
         if head.hostCount > 1 { return .badRequest("multiple Host headers") }
-        if head.version == .http11 && head.hostCount == 0 { return .badRequest("missing Host header") }
+        if head.request.version == .http11 && head.hostCount == 0 { return .badRequest("missing Host header") }
         let length = head.contentLength ?? 0
         if length > limits.body { return HTTPParseError(status: 413, reason: "body too large") }
         bodyLength = length

@@ -38,6 +38,33 @@ final class HTTPHeadersTests: XCTestCase {
         XCTAssertFalse(h.containsToken("Other", "close"))
     }
 
+    /// Parsed headers stay bytes until asked for; every access path must
+    /// agree with headers built from Strings.
+    func testReceivedFieldsBehaveLikeAddedOnes() throws {
+        var p = RequestParser()
+        p.feed(Array("GET / HTTP/1.1\r\nHost: h\r\nX-A:  1 \r\nx-a:\t2\r\nEmpty:\r\nConnection: a, Close\r\n\r\n".utf8))
+        var h = try XCTUnwrap(p.next()?.get()).headers
+        let expected = HTTPHeaders([("Host", "h"), ("X-A", "1"), ("x-a", "2"), ("Empty", ""), ("Connection", "a, Close")])
+        XCTAssertEqual(h, expected)
+        XCTAssertEqual(h.count, 5)
+        XCTAssertEqual(h[2].name, "x-a")
+        XCTAssertEqual(h[3].value, "")
+        XCTAssertEqual(h.map { $0.value }, ["h", "1", "2", "", "a, Close"])
+        XCTAssertEqual(h["X-a"], "1")
+        XCTAssertEqual(h["empty"], "")
+        XCTAssertNil(h["X-"])
+        XCTAssertEqual(h.values("x-A"), ["1", "2"])
+        XCTAssertTrue(h.contains("HOST"))
+        XCTAssertTrue(h.containsToken("connection", "close"))
+        XCTAssertFalse(h.containsToken("connection", "keep-alive"))
+        h.add(name: "Y", value: "3")
+        XCTAssertEqual(h.map { $0.name }, ["Host", "X-A", "x-a", "Empty", "Connection", "Y"])
+        XCTAssertEqual(h["y"], "3")
+        h.replaceOrAdd(name: "x-a", value: "9")
+        XCTAssertEqual(h.map { $0.name }, ["Host", "Empty", "Connection", "Y", "x-a"])
+        XCTAssertEqual(h.values("X-A"), ["9"])
+    }
+
     func testEquality() {
         XCTAssertEqual(HTTPHeaders([("A", "1")]), HTTPHeaders([("A", "1")]))
         XCTAssertNotEqual(HTTPHeaders([("A", "1")]), HTTPHeaders([("a", "1")]))

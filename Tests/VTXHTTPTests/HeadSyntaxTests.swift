@@ -50,6 +50,25 @@ final class HeadSyntaxTests: XCTestCase {
         }
     }
 
+    /// The scanner skips plain bytes eight at a time: a control byte must be
+    /// found at every offset within a word, next to obs-text (>= 0x80, whose
+    /// high bit must not mask it) and next to DEL's neighbours.
+    func testControlCharacterAtEveryAlignment() {
+        for offset in 0..<17 {
+            for c: UInt8 in [0x00, 0x1F, 0x7F] {
+                for filler: UInt8 in [0x61, 0x80, 0xFF, 0x7E, 0x20] {
+                    var input = bytes("GET / HTTP/1.1\r\nHost: h\r\nX: ")
+                    input += [UInt8](repeating: filler, count: offset) + [c] + [UInt8](repeating: filler, count: 9)
+                    input += bytes("\r\n\r\n")
+                    assertError(input, 400, "control character in head")
+                }
+            }
+            var clean = bytes("GET / HTTP/1.1\r\nHost: h\r\nX: ")
+            clean += [UInt8](repeating: 0x80, count: offset) + [0x20, 0x7E, 0xFF, 0x21] + bytes("\r\n\r\n")
+            XCTAssertNotNil(parseOne(clean))
+        }
+    }
+
     func testHTABOnlyAllowedInValues() {
         XCTAssertEqual(parseOne(get("/", "X:\tv\t\r\n"))?.headers["x"], "v")
         assertError("GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, "invalid method")

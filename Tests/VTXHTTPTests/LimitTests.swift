@@ -29,6 +29,21 @@ final class LimitTests: XCTestCase {
         XCTAssertEqual(run.outcomes, [], "8192 bytes without a line end are still fine")
     }
 
+    /// Small limits at every alignment of the 8-byte skip: the byte that
+    /// crosses a limit is refused wherever it falls in a word.
+    func testLimitsTripAtEveryAlignment() {
+        for limit in 14..<31 {
+            let line = requestLine(length: limit)
+            XCTAssertNotNil(parseOne(line + "\r\nHost: h\r\n\r\n", limits: HTTPLimits(requestLine: limit)))
+            assertError(requestLine(length: limit + 1) + "\r\nHost: h\r\n\r\n", 414, limits: HTTPLimits(requestLine: limit))
+        }
+        for size in 20..<37 {
+            let limits = HTTPLimits(headerBlock: size)
+            XCTAssertNotNil(parseOne("GET / HTTP/1.1\r\n" + headerBlock(size: size), limits: limits))
+            assertError("GET / HTTP/1.1\r\n" + headerBlock(size: size + 1), 431, limits: limits)
+        }
+    }
+
     func testLeadingEmptyLinesDoNotCountTowardsRequestLine() {
         XCTAssertNotNil(parseOne("\r\n\r\n" + requestLine(length: 8192) + "\r\nHost: h\r\n\r\n"))
     }

@@ -114,4 +114,23 @@ final class RequestLineTests: XCTestCase {
         XCTAssertEqual(parseOne(line("GET /? HTTP/1.1"))?.query.count, 0)
         assertError(line("GET /?a=%zz HTTP/1.1"), 400, "invalid percent escape in query")
     }
+
+    /// The target is walked eight bytes at a time: every special byte must be
+    /// seen wherever it falls in a word, and "/"s counted exactly.
+    func testTargetBytesAtEveryAlignment() {
+        for offset in 0..<17 {
+            let pad = String(repeating: "a", count: offset)
+            assertError("GET /\(pad)#x HTTP/1.1\r\nHost: h\r\n\r\n", 400, "fragment in request target")
+            var high = bytes("GET /\(pad)")
+            high += [0xC3, 0xA9] + bytes("b HTTP/1.1\r\nHost: h\r\n\r\n")
+            assertError(high, 400, "invalid character in request target")
+            assertError("GET /\(pad)\tb HTTP/1.1\r\nHost: h\r\n\r\n", 400, "invalid character in request target")
+            XCTAssertEqual(parseOne(get("/\(pad)?q=/x/y"))?.query.first?.value, "/x/y")
+            XCTAssertEqual(parseOne(get("/\(pad)%41/b"))?.segments, [pad + "A", "b"])
+            let path = "/" + (0..<offset).map { $0 % 3 == 0 ? "/" : "x" }.joined()
+            let expected = Array(path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(String.init))
+            XCTAssertEqual(parseOne(get(path))?.segments, path == "/" ? [] : expected, path)
+            XCTAssertEqual(parseOne(get(path + "?a=b"))?.path, path)
+        }
+    }
 }

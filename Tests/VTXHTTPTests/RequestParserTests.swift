@@ -118,6 +118,26 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(p.bufferCapacity, 0)
     }
 
+    /// `feed` parses a request that arrives whole straight from the caller's
+    /// bytes, but what it observes stays that of buffering: the bytes count
+    /// as buffered and an error waits for `next()`.
+    func testFeedOnlyBuffersUntilNext() throws {
+        var p = RequestParser()
+        p.feed(bytes("GET /\r\n\r\n"))
+        XCTAssertEqual(p.bufferedBytes, 9)
+        XCTAssertNil(p.error)
+        p.feed(bytes("more"))
+        XCTAssertEqual(p.bufferedBytes, 13)
+        XCTAssertEqual(p.next(), .failure(HTTPParseError(status: 400, reason: "missing HTTP version")))
+        XCTAssertEqual(p.bufferedBytes, 0)
+
+        var q = RequestParser()
+        q.feed(bytes(get("/a") + "GET"))
+        XCTAssertEqual(q.bufferedBytes, get("/a").utf8.count + 3)
+        XCTAssertEqual(try q.next()?.get().path, "/a")
+        XCTAssertEqual(q.bufferedBytes, 3)
+    }
+
     func testFeedRawBuffer() throws {
         var p = RequestParser()
         let input = bytes(get("/raw"))
