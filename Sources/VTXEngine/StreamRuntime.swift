@@ -78,7 +78,7 @@ public final class StreamRuntime {
     /// or cannot start); nil when it is not yet — then call `awaitPlaylist` at once.
     /// Answering a running stream's poll takes no closure (its context and captures
     /// cost ~900 instructions a request).
-    public func requestPlaylist(peer: String) -> PlaylistOutcome? {
+    @_optimize(speed) public func requestPlaylist(peer: String) -> PlaylistOutcome? {
         let now = MonotonicClock.nowMs()
         noteClient(peer, now: now)
         // On a running stream a demand only moves the idle deadline later, and the

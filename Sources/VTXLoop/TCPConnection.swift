@@ -44,7 +44,7 @@ public final class TCPConnection: HandleOwner {
     public func start() { updateWatch() }
 
     public func pauseReading() { readingPaused = true }
-    public func resumeReading() {
+    @_optimize(speed) public func resumeReading() {
         readingPaused = false
         pauseApplied = false
         updateWatch()
@@ -64,7 +64,7 @@ public final class TCPConnection: HandleOwner {
     /// Sends `bytes` now when nothing is queued before them, and queues (copies) only
     /// what the kernel does not take: the caller's buffer is free again on return.
     /// `more`: a file region follows (the bytes go out with MSG_MORE).
-    public func write(_ bytes: UnsafeRawBufferPointer, more: Bool = false) {
+    @_optimize(speed) public func write(_ bytes: UnsafeRawBufferPointer, more: Bool = false) {
         guard !isClosed, let base = bytes.baseAddress, bytes.count > 0 else { return }
         var sent = 0
         if output.isEmpty && file == nil {
@@ -86,7 +86,7 @@ public final class TCPConnection: HandleOwner {
     }
 
     /// Queues `count` bytes of `fileFD` from `offset`; the connection closes `fileFD` when done.
-    public func sendFile(_ fileFD: Int32, offset: Int, count: Int) {
+    @_optimize(speed) public func sendFile(_ fileFD: Int32, offset: Int, count: Int) {
         precondition(file == nil, "one file at a time")
         guard !isClosed else { closeDescriptor(fileFD); return }
         if count == 0 { closeDescriptor(fileFD); flush(notify: false); return }
@@ -97,7 +97,7 @@ public final class TCPConnection: HandleOwner {
     /// Writes as much as the kernel takes now; watches for writability for the rest.
     /// `notify` (from a writable event only) reports a drained queue, so a write made
     /// inside a handler never re-enters it.
-    func flush(notify: Bool) {
+    @_optimize(speed) func flush(notify: Bool) {
         while outputOffset < output.count {
             let more = file != nil ? MSG_MORE : 0
             let n = output.withUnsafeBytes { buf in
@@ -138,7 +138,7 @@ public final class TCPConnection: HandleOwner {
         onHangup?()
     }
 
-    func updateWatch() {
+    @_optimize(speed) func updateWatch() {
         guard !isClosed else { return }
         var events: Int32 = 0
         if !(readingPaused && pauseApplied) { events |= Int32(UV_READABLE.rawValue) | Int32(UV_DISCONNECT.rawValue) }
@@ -151,7 +151,7 @@ public final class TCPConnection: HandleOwner {
         }
     }
 
-    func onEvents(status: Int32, events: Int32) {
+    @_optimize(speed) func onEvents(status: Int32, events: Int32) {
         if status < 0 { onHangup?(); return }
         if events & Int32(UV_WRITABLE.rawValue) != 0 { flush(notify: true) }
         guard !isClosed else { return }
@@ -167,7 +167,7 @@ public final class TCPConnection: HandleOwner {
         else if events & Int32(UV_DISCONNECT.rawValue) != 0 { onHangup?() }
     }
 
-    func readAvailable() {
+    @_optimize(speed) func readAvailable() {
         let buffer = loop.readBuffer
         let n = recv(fd, buffer.baseAddress, buffer.count, 0)
         if n > 0 {

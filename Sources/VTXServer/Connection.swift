@@ -29,7 +29,7 @@ final class Connection {
 
     // MARK: what the responder and the server ask
 
-    func send(_ response: Response, for responder: Responder) {
+    @_optimize(speed) func send(_ response: Response, for responder: Responder) {
         machine.respond(response, to: responder.id)
         drain()
     }
@@ -68,11 +68,11 @@ final class Connection {
     /// report back queues behind them and is carried out by this same loop, so a
     /// burst of pipelined requests that are answered at once loops here instead of
     /// recursing once per request.
-    func drain() {
+    @_optimize(speed) func drain() {
         while let action = machine.nextAction() { perform(action) }
     }
 
-    func perform(_ action: ConnectionAction) {
+    @_optimize(speed) func perform(_ action: ConnectionAction) {
         switch action {
         case .armTimer(let clock):
             arm(clock)
@@ -94,15 +94,18 @@ final class Connection {
             responder = nil
             write(response, keepAlive: keepAlive, isHead: isHead)
             machine.responseWritten(pending: socket.hasPendingOutput)
-        case .writeError(let error, let isHead):
+        case .writeError(let isHead):
+            guard let error = machine.takeError() else { return }
             write(Self.answer(to: error), keepAlive: false, isHead: isHead)
             server.onResponse?("invalid", error.status)
             machine.responseWritten(pending: socket.hasPendingOutput)
-        case .writeStreamHead(let status, let headers):
+        case .writeStreamHead:
+            guard let (status, headers) = machine.takeStreamHead() else { return }
             server.onResponse?(responder?.route ?? "unmatched", status)
             socket.write(ResponseHead(status: status, headers: headers)
                 .serialize(date: server.dateLine(), server: server.serverLine, keepAlive: false, contentLength: nil))
-        case .writeChunk(let bytes):
+        case .writeChunk:
+            guard let bytes = machine.takeChunk() else { return }
             socket.write(bytes)
         case .dropResponse(_, let fd):
             if let fd { closeDescriptor(fd) }
@@ -113,7 +116,7 @@ final class Connection {
         }
     }
 
-    func arm(_ clock: ConnectionClock) {
+    @_optimize(speed) func arm(_ clock: ConnectionClock) {
         guard !socket.isClosed else { return }   // a timer made now would have no owner to close it
         let ms: Int64
         switch clock {
@@ -127,7 +130,7 @@ final class Connection {
     }
 
     /// Puts a response on the wire: the head, then the body unless there must be none.
-    func write(_ response: Response, keepAlive: Bool, isHead: Bool) {
+    @_optimize(speed) func write(_ response: Response, keepAlive: Bool, isHead: Bool) {
         // 204 and 304 never have content (RFC 9112 §6.3): no body, and no Content-Length —
         // a MUST NOT for 204 (RFC 9110 §8.6), and on a 304 it would have to be the length
         // of the 200 response, not 0. HEAD keeps the Content-Length GET would get.
@@ -151,7 +154,7 @@ final class Connection {
 
     /// Writes the head (and `body`) in the server's scratch buffer and sends it from
     /// there; one too long for it gets its own buffer.
-    func put(_ head: ResponseHead, _ date: HeaderLines, _ name: HeaderLines, _ keepAlive: Bool, _ contentLength: Int?,
+    @_optimize(speed) func put(_ head: ResponseHead, _ date: HeaderLines, _ name: HeaderLines, _ keepAlive: Bool, _ contentLength: Int?,
              body: [UInt8], more: Bool) {
         if head.byteBound(date: date, server: name, body: body) <= HTTPServer.scratchSize {
             let n = head.write(to: server.scratch, date: date, server: name, keepAlive: keepAlive,

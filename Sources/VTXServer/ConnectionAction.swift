@@ -15,10 +15,11 @@ enum ConnectionClock: Equatable {
     case linger
 }
 
-/// What the machine asks its driver to do, in order. The request and the response
-/// wait in the machine (`takeRequest`, `takeResponse`) rather than ride in the
-/// actions: an action queued and handed out is copied, and copying them cost
-/// their every field's retain and release.
+/// What the machine asks its driver to do, in order: plain values. What an action
+/// carries (the request, the response, the error, a stream's head or chunk) waits in
+/// the machine until the driver takes it (`takeRequest`, `takeResponse`, …): an
+/// action queued and handed out is copied, and copying those cost their every
+/// field's retain and release.
 enum ConnectionAction {
     /// (Re)starts the one timer.
     case armTimer(ConnectionClock)
@@ -33,13 +34,13 @@ enum ConnectionAction {
     /// Writes the response of the exchange in flight (`takeResponse()`). Always last;
     /// report `responseWritten(pending:)` right after.
     case writeResponse(keepAlive: Bool, isHead: Bool)
-    /// Answers a request that failed to parse (or whose head timed out), then
+    /// Answers a request that failed to parse (or whose head timed out; `takeError()`), then
     /// the connection ends. Always last; report `responseWritten(pending:)` right after.
-    case writeError(HTTPParseError, isHead: Bool)
-    /// Writes the head of a close-delimited stream (SSE). Always last.
-    case writeStreamHead(status: Int, headers: [(String, String)])
-    /// Appends bytes to the open stream. Always last.
-    case writeChunk([UInt8])
+    case writeError(isHead: Bool)
+    /// Writes the head of a close-delimited stream (SSE; `takeStreamHead()`). Always last.
+    case writeStreamHead
+    /// Appends bytes to the open stream (`takeChunk()`). Always last.
+    case writeChunk
     /// A response that cannot go out (answered twice, or not the one in flight):
     /// close the file descriptor of its body, if it has one.
     case dropResponse(status: Int, fd: Int32?)

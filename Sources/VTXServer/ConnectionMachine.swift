@@ -69,6 +69,9 @@ struct ConnectionMachine {
     /// The request of `.dispatch` and the response of `.writeResponse`, until taken.
     private var incoming: HTTPRequest?
     private var outgoing: Response?
+    private var refusal: HTTPParseError?
+    private var streamHead: (status: Int, headers: [(String, String)])?
+    private var chunk: [UInt8]?
 
     init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
@@ -101,7 +104,7 @@ struct ConnectionMachine {
 
     /// Bytes arrived. Between requests they are parsed at once; while an exchange
     /// is on they are kept for later; a stream or a lingering close drops them.
-    mutating func received(_ bytes: UnsafeRawBufferPointer) {
+    @_optimize(speed) mutating func received(_ bytes: UnsafeRawBufferPointer) {
         switch state {
         case .idle:
             transition(to: .readingHead)   // the first byte of the next request starts its clock
@@ -120,7 +123,7 @@ struct ConnectionMachine {
     }
 
     /// Everything queued went out to the kernel.
-    mutating func drained() {
+    @_optimize(speed) mutating func drained() {
         if case .sending(let handlerRunning) = state { responseOut(handlerRunning: handlerRunning) }
     }
 
@@ -145,7 +148,7 @@ struct ConnectionMachine {
     // MARK: events — the handler and its responder
 
     /// The handler of `.dispatch` returned.
-    mutating func handlerReturned() {
+    @_optimize(speed) mutating func handlerReturned() {
         switch state {
         case .inFlight(var exchange) where exchange.handlerRunning:
             exchange.handlerRunning = false
@@ -160,7 +163,7 @@ struct ConnectionMachine {
     }
 
     /// The handler's answer to exchange `id`.
-    mutating func respond(_ response: Response, to id: Int) {
+    @_optimize(speed) mutating func respond(_ response: Response, to id: Int) {
         guard case .inFlight(let exchange) = state, exchange.id == id else {
             if case .file(let fd, _, _) = response.body {
                 pending.append(.dropResponse(status: response.status, fd: fd))
@@ -177,7 +180,7 @@ struct ConnectionMachine {
 
     /// The write of `.writeResponse` / `.writeError` is done; `pending`: some of it is
     /// still queued in the socket.
-    mutating func responseWritten(pending stillQueued: Bool) {
+    @_optimize(speed) mutating func responseWritten(pending stillQueued: Bool) {
         guard case .sending(let handlerRunning) = state else { return }
         if stillQueued {
             pending.append(.armTimer(.send))
@@ -193,7 +196,8 @@ struct ConnectionMachine {
         closeAfterResponse()
         transition(to: .streaming(id: id))
         pending.append(.resumeReading)
-        pending.append(.writeStreamHead(status: status, headers: headers))
+        streamHead = (status, headers)
+        pending.append(.writeStreamHead)
     }
 
     /// A chunk for the stream of exchange `id`. `queued`: bytes the socket still
@@ -203,7 +207,8 @@ struct ConnectionMachine {
         if queued + bytes.count > limit {
             closeNow()
         } else {
-            pending.append(.writeChunk(bytes))
+            chunk = bytes
+            pending.append(.writeChunk)
         }
     }
 
@@ -274,20 +279,39 @@ struct ConnectionMachine {
     /// fresh array from each event cost an allocation and its copies (~2,500
     /// instructions per keep-alive request).
     /// The request of the `.dispatch` just handed out (once).
-    mutating func takeRequest() -> HTTPRequest? {
+    @_optimize(speed) mutating func takeRequest() -> HTTPRequest? {
         var request: HTTPRequest? = nil
         swap(&request, &incoming)   // moved out: a copy would retain its every field
         return request
     }
 
     /// The response of the `.writeResponse` just handed out (once).
-    mutating func takeResponse() -> Response? {
+    @_optimize(speed) mutating func takeResponse() -> Response? {
         var response: Response? = nil
         swap(&response, &outgoing)
         return response
     }
 
-    mutating func nextAction() -> ConnectionAction? {
+    /// The error of the `.writeError` just handed out (once).
+    mutating func takeError() -> HTTPParseError? {
+        defer { refusal = nil }
+        return refusal
+    }
+
+    /// The head of the `.writeStreamHead` just handed out (once).
+    mutating func takeStreamHead() -> (status: Int, headers: [(String, String)])? {
+        defer { streamHead = nil }
+        return streamHead
+    }
+
+    /// The bytes of the `.writeChunk` just handed out (once).
+    mutating func takeChunk() -> [UInt8]? {
+        var bytes: [UInt8]? = nil
+        swap(&bytes, &chunk)
+        return bytes
+    }
+
+    @_optimize(speed) mutating func nextAction() -> ConnectionAction? {
         guard next < pending.count else { return nil }
         let action = pending[next]
         next += 1
@@ -300,7 +324,7 @@ struct ConnectionMachine {
 
     /// Parses the next request, if the previous exchange is over; a handler that
     /// answers at once comes back here through `handlerReturned`, not recursively.
-    private mutating func readNext() {
+    @_optimize(speed) private mutating func readNext() {
         switch parser.next() {   // switched on, not bound: a bound copy retained the request's fields
         case nil:
             let next: State = parser.bufferedBytes == 0 ? .idle : .readingHead
@@ -328,12 +352,13 @@ struct ConnectionMachine {
         transition(to: .sending(handlerRunning: false))
         // An answer to HEAD never has a body (RFC 9110 §9.3.2), an error neither: a
         // client reading it as bodiless would take the text for the next response.
-        pending.append(.writeError(error, isHead: parser.currentMethod == .HEAD))
+        refusal = error
+        pending.append(.writeError(isHead: parser.currentMethod == .HEAD))
     }
 
     /// The response is all in the kernel: the next exchange may begin, unless the
     /// handler that produced it has not returned yet.
-    private mutating func responseOut(handlerRunning: Bool) {
+    @_optimize(speed) private mutating func responseOut(handlerRunning: Bool) {
         if handlerRunning {
             transition(to: .answered)
         } else {
@@ -341,7 +366,7 @@ struct ConnectionMachine {
         }
     }
 
-    private mutating func finishExchange() {
+    @_optimize(speed) private mutating func finishExchange() {
         switch lifecycle {
         case .keepAlive:
             readNext()

@@ -25,7 +25,7 @@ public final class Responder {
 
     public var isOpen: Bool { connection != nil }
 
-    public func send(_ response: Response) {
+    @_optimize(speed) public func send(_ response: Response) {
         guard !answered else {
             response.body.release()
             return

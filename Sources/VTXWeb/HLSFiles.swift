@@ -34,7 +34,7 @@ final class HLSEndpoint {
         self.replies = replies
     }
 
-    func serve(_ q: RouteRequest) {
+    @_optimize(speed) func serve(_ q: RouteRequest) {
         let (request, r) = (q.request, q.responder)
         // Errors carry the CORS headers too, so a player on another origin can read them.
         guard let stream = engine.stream(q.params[0]) else { return r.send(replies.notFound(.cors)) }
@@ -60,7 +60,7 @@ final class HLSEndpoint {
         sendFile(file, type: type, playlist: false, request, r, stream)
     }
 
-    func answerPlaylist(_ outcome: PlaylistOutcome, type: String, _ request: HTTPRequest, _ r: Responder,
+    @_optimize(speed) func answerPlaylist(_ outcome: PlaylistOutcome, type: String, _ request: HTTPRequest, _ r: Responder,
                         _ stream: StreamRuntime, uriToken: String?) {
         switch outcome {
         case .ready(let copy?):
@@ -113,7 +113,7 @@ final class HLSEndpoint {
 
     /// Opens `file` of the stream's directory without following a symlink (and only a
     /// regular file), then answers with Range/304 handling and the body as a `sendfile` region.
-    func sendFile(_ file: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime,
+    @_optimize(speed) func sendFile(_ file: String, type: String, playlist: Bool, _ request: HTTPRequest, _ r: Responder, _ stream: StreamRuntime,
                   uriToken: String? = nil) {
         let fd = stream.openFile(file, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return r.send(openFailure(errno, stream.directory + "/" + file)) }
@@ -129,7 +129,7 @@ final class HLSEndpoint {
     /// Answers with `whole` (a file's region or bytes in memory, `size` bytes long):
     /// the headers, 304, the `?token=` rewrite of a playlist, Range. Every path that
     /// does not send `whole` closes its descriptor.
-    func answer(_ whole: Response.Body, size: Int, modified: Int, type: String, playlist: Bool, _ request: HTTPRequest,
+    @_optimize(speed) func answer(_ whole: Response.Body, size: Int, modified: Int, type: String, playlist: Bool, _ request: HTTPRequest,
                 _ r: Responder, _ stream: StreamRuntime, uriToken: String?) {
         if !playlist { stream.noteAccess(peer: r.peer, bytes: 0) }
         // Not for playlists: Last-Modified has whole seconds, and a playlist rewritten
@@ -166,7 +166,7 @@ final class HLSEndpoint {
     /// `Last-Modified`, ranges. Every viewer of a stream asks for the same playlist
     /// and segments within a second or two, so each kind keeps its lines for the
     /// last `modified` second, serialised once.
-    func lines(type: String, playlist: Bool, ranges: Bool, modified: Int) -> HeaderLines {
+    @_optimize(speed) func lines(type: String, playlist: Bool, ranges: Bool, modified: Int) -> HeaderLines {
         let origin = engine.config.server.hlsAllowOrigin
         let index = sharedLines.firstIndex { $0.type == type && $0.playlist == playlist && $0.ranges == ranges } ?? {
             sharedLines.append(SharedLines(type: type, playlist: playlist, ranges: ranges))

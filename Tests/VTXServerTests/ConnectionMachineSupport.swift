@@ -49,6 +49,13 @@ struct Client {
             case .writeResponse(let keepAlive, let isHead):
                 let status = machine.takeResponse().map { String($0.status) } ?? "nothing"
                 out.append("write \(status)" + (keepAlive ? "" : " close") + (isHead ? " head" : ""))
+            case .writeError(let isHead):
+                let status = machine.takeError().map { String($0.status) } ?? "nothing"
+                out.append("error \(status)" + (isHead ? " head" : ""))
+            case .writeStreamHead:
+                out.append("stream head \(machine.takeStreamHead().map { String($0.status) } ?? "nothing")")
+            case .writeChunk:
+                out.append("chunk \(machine.takeChunk().map { String($0.count) } ?? "nothing")")
             default:
                 out.append(action.word)
             }
@@ -72,9 +79,9 @@ extension ConnectionAction {
         case .resumeReading: return "resume"
         case .dispatch(let id): return "dispatch \(id)"
         case .writeResponse(let keepAlive, let isHead): return "write" + (keepAlive ? "" : " close") + (isHead ? " head" : "")
-        case .writeError(let error, let isHead): return "error \(error.status)" + (isHead ? " head" : "")
-        case .writeStreamHead(let status, _): return "stream head \(status)"
-        case .writeChunk(let bytes): return "chunk \(bytes.count)"
+        case .writeError(let isHead): return "error" + (isHead ? " head" : "")
+        case .writeStreamHead: return "stream head"
+        case .writeChunk: return "chunk"
         case .dropResponse(let status, let fd): return "drop \(status)" + (fd.map { " fd \($0)" } ?? "")
         case .shutdownWrite: return "shutdown write"
         case .close: return "close"
