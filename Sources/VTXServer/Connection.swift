@@ -6,7 +6,9 @@ import VTXLoop
 /// this class owns the socket, the one timer and the responder of the exchange on,
 /// and carries out what the machine asks.
 final class Connection {
-    unowned let server: HTTPServer
+    /// The server owns its connections from accept to close (`HTTPServer.connections`),
+    /// so it outlives each: no reference count checks on the many uses a request makes.
+    unowned(unsafe) let server: HTTPServer
     let socket: TCPConnection
     var machine: ConnectionMachine
     var timer: LoopTimer?

@@ -6,7 +6,11 @@ import VTXLoop
 /// request held until FFmpeg has written segments), or turn it into an open stream (SSE).
 /// Answering twice is ignored; answering after the client left is a no-op.
 public final class Responder {
-    weak var connection: Connection?
+    /// Strong, and let go as soon as it is not needed: when the answer is handed over
+    /// (`send`) or the connection closes (`connectionClosed`). A weak reference gave
+    /// every Connection a side table, which made each of its retains and releases
+    /// take the slow path.
+    var connection: Connection?
     /// Which exchange of the connection this answers; the connection's machine refuses
     /// an answer to any other.
     let id: Int
@@ -23,8 +27,6 @@ public final class Responder {
         self.peer = peer
     }
 
-    public var isOpen: Bool { connection != nil }
-
     @_optimize(speed) public func send(_ response: Response) {
         guard !answered else {
             response.body.release()
@@ -35,6 +37,7 @@ public final class Responder {
             response.body.release()
             return
         }
+        self.connection = nil   // answered: nothing more goes through it
         connection.send(response, for: self)
     }
 
