@@ -105,7 +105,7 @@ final class ProcessHandle: HandleOwner {
         callback?(status, signal)
     }
 
-    func close() { closeHandle(asHandle(handle)) }
+    func close() { closeHandle(asHandle(handle)) { handleClosed($0, as: ProcessHandle.self) } }
     func didClose() {}
 }
 
@@ -156,7 +156,7 @@ final class PipeReader: HandleOwner {
         guard !isClosed else { return }
         isClosed = true
         onData = nil
-        closeHandle(asHandle(handle))
+        closeHandle(asHandle(handle)) { handleClosed($0, as: PipeReader.self) }
     }
 
     func didClose() {}

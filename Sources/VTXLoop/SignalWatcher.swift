@@ -21,4 +21,5 @@ public final class SignalWatcher: CallbackHandleOwner {
     public func close() { closeOnce() }
     func dropCallback() { callback = nil }
     var uvHandle: UnsafeMutablePointer<uv_handle_t> { asHandle(handle) }
+    static let closed: uv_close_cb = { handleClosed($0, as: SignalWatcher.self) }
 }

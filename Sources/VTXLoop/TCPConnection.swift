@@ -189,7 +189,7 @@ public final class TCPConnection: HandleOwner {
         onDrained = nil
         if let f = file { closeDescriptor(f.fd); file = nil }
         output = []
-        closeHandle(asHandle(handle))
+        closeHandle(asHandle(handle)) { handleClosed($0, as: TCPConnection.self) }
     }
 
     func didClose() { closeDescriptor(fd) }

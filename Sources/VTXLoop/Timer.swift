@@ -29,4 +29,5 @@ public final class LoopTimer: CallbackHandleOwner {
     public func close() { closeOnce() }
     func dropCallback() { callback = nil }
     var uvHandle: UnsafeMutablePointer<uv_handle_t> { asHandle(handle) }
+    static let closed: uv_close_cb = { handleClosed($0, as: LoopTimer.self) }
 }

@@ -15,7 +15,7 @@ final class Connection {
     /// The answer channel of the request with the handler, or of the open stream.
     var responder: Responder?
 
-    init(server: HTTPServer, socket: TCPConnection) {
+    @_optimize(speed) init(server: HTTPServer, socket: TCPConnection) {
         self.server = server
         self.socket = socket
         self.machine = ConnectionMachine(limits: server.limits.parser)

@@ -73,7 +73,7 @@ struct ConnectionMachine {
     private var streamHead: (status: Int, headers: [(String, String)])?
     private var chunk: [UInt8]?
 
-    init(limits: HTTPLimits) {
+    @_optimize(speed) init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
     }
 

@@ -214,6 +214,18 @@ final class TCPTests: XCTestCase {
         closeLoop(loop)
     }
 
+    func testDottedQuadMatchesInetNtop() {
+        var samples: [UInt32] = [0, 0x7F00_0001, 0xFFFF_FFFF, 0x0A00_0A64, 0xC0A8_0109, 0x0102_0304, 0x6463_0A09]
+        var seed: UInt32 = 0x9E37_79B9
+        for _ in 0..<2000 { seed = seed &* 1_664_525 &+ 1_013_904_223; samples.append(seed) }
+        for address in samples {
+            var addr = in_addr(s_addr: address.bigEndian)
+            var buf = [CChar](repeating: 0, count: 32)
+            inet_ntop(AF_INET, &addr, &buf, 32)
+            XCTAssertEqual(TCPListener.dottedQuad(address), String(cString: buf))
+        }
+    }
+
     func testPauseAndResumeReading() throws {
         let loop = EventLoop()
         let server = try Server(loop)
